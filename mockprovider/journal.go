@@ -1,0 +1,203 @@
+package mockprovider
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Kind classifies an exchange.
+type Kind string
+
+const (
+	KindToken     Kind = "token"     // token endpoint, any grant
+	KindAPI       Kind = "api"       // the provider's resource API
+	KindIdentity  Kind = "identity"  // identity/userinfo endpoints
+	KindRevoke    Kind = "revoke"    // token revocation
+	KindAuthorize Kind = "authorize" // the browser authorization endpoint
+	KindPlatform  Kind = "platform"  // the mock platform API (journaled by the harness)
+	KindAdmin     Kind = "admin"     // the admin API
+	KindUnknown   Kind = "unknown"   // nothing the provider serves
+)
+
+// Presented describes the token a request carried.
+type Presented struct {
+	Label  string     `json:"label,omitempty"`
+	Kind   TokenKind  `json:"kind,omitempty"`
+	Family string     `json:"family,omitempty"`
+	State  TokenState `json:"state"`
+	// Where is how it was sent: "bearer", "oauth", "query", "form".
+	Where string `json:"where,omitempty"`
+}
+
+// Entry is one journaled exchange.
+type Entry struct {
+	Seq         int64     `json:"seq"`
+	Time        time.Time `json:"time"`
+	VirtualTime time.Time `json:"virtualTime"`
+	// Duration is the real time from receiving the request to the end of
+	// the response.
+	Duration time.Duration `json:"durationNs"`
+	Host     string        `json:"host"`
+	Method   string        `json:"method"`
+	Path     string        `json:"path"`
+	Query    string        `json:"query,omitempty"`
+	Header   http.Header   `json:"header,omitempty"`
+	Body     string        `json:"body,omitempty"`
+	Kind     Kind          `json:"kind"`
+	// Grant is the grant_type of a token request.
+	Grant string `json:"grant,omitempty"`
+	// Ordinal counts requests of the same endpoint (token requests by
+	// grant, API calls) from 1.
+	Ordinal   int        `json:"ordinal,omitempty"`
+	Presented *Presented `json:"presented,omitempty"`
+	// Issued lists the labels of tokens this exchange issued.
+	Issued         []string    `json:"issued,omitempty"`
+	Status         int         `json:"status"`
+	ResponseHeader http.Header `json:"responseHeader,omitempty"`
+	ResponseBody   string      `json:"responseBody,omitempty"`
+	// Rule names the scripted rule that produced or changed the response.
+	Rule string `json:"rule,omitempty"`
+	// Fault says what the rule did: "error", "status", "html", "drop",
+	// "truncate", "non-json", "omit", "delay".
+	Fault string `json:"fault,omitempty"`
+	// Note carries what else a reader needs (a refused refresh's reason,
+	// a truncated journal body).
+	Note string `json:"note,omitempty"`
+}
+
+// Counts are exact totals, kept even when old entries were evicted.
+type Counts struct {
+	Total   int64          `json:"total"`
+	Evicted int64          `json:"evicted"`
+	ByKind  map[Kind]int64 `json:"byKind"`
+}
+
+// Journal records exchanges in order. It keeps at most Cap entries (oldest
+// evicted first) and cuts bodies at MaxBody bytes, but its Counts stay
+// exact. It is safe for concurrent use.
+type Journal struct {
+	mu      sync.Mutex
+	cap     int
+	maxBody int
+	ring    []Entry
+	start   int
+	seq     int64
+	evicted int64
+	byKind  map[Kind]int64
+}
+
+// Default journal bounds.
+const (
+	DefaultJournalCap = 10000
+	DefaultMaxBody    = 64 << 10
+)
+
+// NewJournal returns a journal of at most capacity entries, each body cut at
+// maxBody bytes. Zero means the defaults.
+func NewJournal(capacity, maxBody int) *Journal {
+	if capacity <= 0 {
+		capacity = DefaultJournalCap
+	}
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBody
+	}
+	return &Journal{cap: capacity, maxBody: maxBody, byKind: map[Kind]int64{}}
+}
+
+func (j *Journal) cut(s string) (string, bool) {
+	if len(s) <= j.maxBody {
+		return s, false
+	}
+	return s[:j.maxBody], true
+}
+
+// Append records e, assigning its sequence number, and returns it.
+func (j *Journal) Append(e Entry) Entry {
+	var cut1, cut2 bool
+	e.Body, cut1 = j.cut(e.Body)
+	e.ResponseBody, cut2 = j.cut(e.ResponseBody)
+	if cut1 || cut2 {
+		e.Note = strings.TrimSpace(e.Note + " (body cut to journal limit)")
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	e.Seq = j.seq
+	j.byKind[e.Kind]++
+	if len(j.ring) < j.cap {
+		j.ring = append(j.ring, e)
+	} else {
+		j.ring[j.start] = e
+		j.start = (j.start + 1) % j.cap
+		j.evicted++
+	}
+	return e
+}
+
+// Filter selects journal entries. The zero Filter selects all.
+type Filter struct {
+	Kinds []Kind
+	Since int64 // entries with Seq > Since
+	Limit int   // the newest Limit entries; zero means all
+}
+
+func (f Filter) match(e *Entry) bool {
+	if e.Seq <= f.Since {
+		return false
+	}
+	if len(f.Kinds) == 0 {
+		return true
+	}
+	for _, k := range f.Kinds {
+		if e.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Entries returns copies of the kept entries selected by f, oldest first.
+func (j *Journal) Entries(f Filter) []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]Entry, 0, len(j.ring))
+	for i := range j.ring {
+		e := &j.ring[(j.start+i)%len(j.ring)]
+		if f.match(e) {
+			c := *e
+			c.Header = e.Header.Clone()
+			c.ResponseHeader = e.ResponseHeader.Clone()
+			c.Issued = append([]string(nil), e.Issued...)
+			if e.Presented != nil {
+				p := *e.Presented
+				c.Presented = &p
+			}
+			out = append(out, c)
+		}
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out
+}
+
+// Counts returns the exact totals.
+func (j *Journal) Counts() Counts {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	c := Counts{Total: j.seq, Evicted: j.evicted, ByKind: make(map[Kind]int64, len(j.byKind))}
+	for k, v := range j.byKind {
+		c.ByKind[k] = v
+	}
+	return c
+}
+
+// Reset empties the journal and its counts.
+func (j *Journal) Reset() {
+	j.mu.Lock()
+	j.ring, j.start, j.seq, j.evicted = nil, 0, 0, 0
+	j.byKind = map[Kind]int64{}
+	j.mu.Unlock()
+}

@@ -1,0 +1,583 @@
+package mockprovider
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Rotation says what a provider does with refresh tokens when one is used.
+// RFC 6749 §6 lets a server issue a new refresh token and revoke the old one;
+// RFC 9700 §4.14.2 adds reuse detection.
+type Rotation string
+
+const (
+	// RotateNever keeps the refresh token: the refresh response carries none
+	// (Salesforce without refresh-token rotation).
+	RotateNever Rotation = "never"
+	// RotateKeepOld issues a new refresh token on every refresh and leaves
+	// the old ones valid (Microsoft identity platform v2).
+	RotateKeepOld Rotation = "keep-old"
+	// RotateRevokeOld issues a new refresh token and invalidates the one
+	// presented; presenting it again is an invalid_grant, nothing more.
+	RotateRevokeOld Rotation = "revoke-old"
+	// RotateReuseDetection issues a new refresh token and invalidates the
+	// presented one; presenting a rotated-out token revokes the whole family,
+	// current refresh token and access tokens included (Salesforce with
+	// refresh-token rotation, RFC 9700 §4.14.2).
+	RotateReuseDetection Rotation = "reuse-detection"
+)
+
+// Rotations lists the valid Rotation values.
+var Rotations = []Rotation{RotateNever, RotateKeepOld, RotateRevokeOld, RotateReuseDetection}
+
+// Policy is a provider's token policy. The zero value means: access tokens
+// live two hours, refresh tokens never expire and are never rotated.
+type Policy struct {
+	// AccessTokenLifetime is how long an access token is valid. Zero means 2h.
+	AccessTokenLifetime time.Duration `json:"accessTokenLifetime,omitempty"`
+	// AccessTokenJitter adds a random part in [0, jitter] to each access
+	// token's lifetime (Microsoft: 3599 s plus up to 30 min).
+	AccessTokenJitter time.Duration `json:"accessTokenJitter,omitempty"`
+	// SlidingAccess extends an access token's lifetime on every use, as
+	// Salesforce's idle session timeout does.
+	SlidingAccess bool `json:"slidingAccess,omitempty"`
+	// RefreshTokenIdle expires a refresh token that has not been used for
+	// this long (Microsoft: 90 days per token). Zero means never.
+	RefreshTokenIdle time.Duration `json:"refreshTokenIdle,omitempty"`
+	// FamilyLifetime is a fixed deadline for every token of a family,
+	// counted from its first grant (Microsoft SPA: 24h). Zero means none.
+	FamilyLifetime time.Duration `json:"familyLifetime,omitempty"`
+	// Rotation is the refresh-token rotation policy. Empty means RotateNever.
+	Rotation Rotation `json:"rotation,omitempty"`
+	// RejectConcurrentRefresh makes a refresh fail while another refresh
+	// with the same refresh token is still being answered (Salesforce since
+	// Summer '24: "token request is already being processed").
+	RejectConcurrentRefresh bool `json:"rejectConcurrentRefresh,omitempty"`
+}
+
+func (p Policy) accessLifetime() time.Duration {
+	if p.AccessTokenLifetime <= 0 {
+		return 2 * time.Hour
+	}
+	return p.AccessTokenLifetime
+}
+
+func (p Policy) rotation() Rotation {
+	if p.Rotation == "" {
+		return RotateNever
+	}
+	return p.Rotation
+}
+
+// Validate reports a policy value that cannot be used.
+func (p Policy) Validate() error {
+	if p.AccessTokenLifetime < 0 || p.AccessTokenJitter < 0 || p.RefreshTokenIdle < 0 || p.FamilyLifetime < 0 {
+		return errors.New("mockprovider: policy durations must not be negative")
+	}
+	if p.Rotation != "" {
+		for _, r := range Rotations {
+			if r == p.Rotation {
+				return nil
+			}
+		}
+		return fmt.Errorf("mockprovider: unknown rotation %q (want one of never, keep-old, revoke-old, reuse-detection)", p.Rotation)
+	}
+	return nil
+}
+
+// TokenKind tells access tokens from refresh tokens.
+type TokenKind string
+
+const (
+	AccessToken  TokenKind = "access"
+	RefreshToken TokenKind = "refresh"
+)
+
+// TokenState is what the provider knows of a token at one moment.
+type TokenState string
+
+const (
+	StateValid   TokenState = "valid"
+	StateExpired TokenState = "expired"
+	// StateRevoked: revoked explicitly, by reuse detection, or with its family.
+	StateRevoked TokenState = "revoked"
+	// StateRotated: a refresh token invalidated because a newer one replaced it.
+	StateRotated TokenState = "rotated"
+	// StateSuperseded: a refresh token a newer one replaced, still accepted
+	// (RotateKeepOld). Presenting it works, but it is not the newest.
+	StateSuperseded TokenState = "superseded"
+	// StateUnknown: the provider never issued this value.
+	StateUnknown TokenState = "unknown"
+	// StateNone: no token was presented.
+	StateNone TokenState = "none"
+)
+
+// TokenStates lists the states a scripted rule can match.
+var TokenStates = []TokenState{StateValid, StateExpired, StateRevoked, StateRotated, StateSuperseded, StateUnknown, StateNone}
+
+// Token is one issued token as the authority knows it. Values are copies.
+type Token struct {
+	Value string    `json:"value"`
+	Label string    `json:"label"` // stable name for reports: AT#1, RT#2
+	Kind  TokenKind `json:"kind"`
+	// Family is the ID of the grant this token descends from (one per
+	// account sign-in).
+	Family    string     `json:"family"`
+	ClientID  string     `json:"clientId"`
+	Scope     string     `json:"scope,omitempty"`
+	IssuedAt  time.Time  `json:"issuedAt"`
+	ExpiresAt time.Time  `json:"expiresAt,omitzero"` // zero: no expiry
+	LastUsed  time.Time  `json:"lastUsed,omitzero"`
+	State     TokenState `json:"state"` // at the moment the copy was taken
+	// Parent is the label of the refresh token whose use issued this token.
+	Parent string `json:"parent,omitempty"`
+	// ReplacedBy is, for a refresh token, the label of its successor.
+	ReplacedBy string `json:"replacedBy,omitempty"`
+	Uses       int    `json:"uses"`
+}
+
+// Grant is what one token response hands out.
+type Grant struct {
+	Family  string `json:"family"`
+	Access  Token  `json:"access"`
+	Refresh Token  `json:"refresh"`
+	// RefreshIssued is true when Refresh is new in this response. Under
+	// RotateNever a refresh response carries no refresh token.
+	RefreshIssued bool      `json:"refreshIssued"`
+	Scope         string    `json:"scope,omitempty"`
+	IssuedAt      time.Time `json:"issuedAt"`
+}
+
+// RefreshFailure names why the authority refused a refresh token.
+type RefreshFailure string
+
+const (
+	FailUnknown       RefreshFailure = "unknown-token"
+	FailExpired       RefreshFailure = "expired"
+	FailRevoked       RefreshFailure = "revoked"
+	FailRotated       RefreshFailure = "rotated-out"
+	FailReuseDetected RefreshFailure = "reuse-detected"
+	FailWrongClient   RefreshFailure = "client-mismatch"
+	FailInFlight      RefreshFailure = "in-flight"
+	FailNotRefresh    RefreshFailure = "not-a-refresh-token"
+)
+
+// RefreshError is returned by Authority.Refresh. Dialects turn it into
+// their provider's wire error.
+type RefreshError struct {
+	Failure RefreshFailure
+	Token   Token // the presented token, when known
+}
+
+func (e *RefreshError) Error() string {
+	if e.Token.Label != "" {
+		return fmt.Sprintf("mockprovider: refresh refused: %s (%s)", e.Failure, e.Token.Label)
+	}
+	return "mockprovider: refresh refused: " + string(e.Failure)
+}
+
+// TokenFormat makes a token value. n counts tokens of that kind from 1.
+type TokenFormat func(kind TokenKind, n int, rnd func(int) string) string
+
+type token struct {
+	Token
+	revoked    bool
+	rotated    bool // invalid since its successor was issued
+	superseded bool // a successor exists but this one stays valid
+}
+
+type family struct {
+	id       string
+	clientID string
+	scope    string
+	created  time.Time
+	tokens   []*token
+	revoked  bool
+}
+
+// Authority issues tokens and knows the state of every token it issued.
+// It is safe for concurrent use: each refresh is atomic, so no token is
+// issued twice and no accepted refresh is lost.
+type Authority struct {
+	mu       sync.Mutex
+	clock    *Clock
+	policy   Policy
+	format   TokenFormat
+	rnd      *randSource
+	tokens   map[string]*token
+	families map[string]*family
+	order    []*family
+	inflight map[string]int
+	atN, rtN int
+}
+
+// NewAuthority returns an authority on clock with policy. format makes the
+// token values; nil makes opaque random ones.
+func NewAuthority(clock *Clock, policy Policy, format TokenFormat, seed uint64) *Authority {
+	if clock == nil {
+		clock = &Clock{}
+	}
+	if format == nil {
+		format = func(kind TokenKind, n int, rnd func(int) string) string { return rnd(40) }
+	}
+	a := &Authority{clock: clock, policy: policy, format: format, rnd: newRandSource(seed)}
+	a.resetLocked()
+	return a
+}
+
+func (a *Authority) resetLocked() {
+	a.tokens = map[string]*token{}
+	a.families = map[string]*family{}
+	a.order = nil
+	a.inflight = map[string]int{}
+	a.atN, a.rtN = 0, 0
+}
+
+// Reset forgets every token and family.
+func (a *Authority) Reset() {
+	a.mu.Lock()
+	a.resetLocked()
+	a.mu.Unlock()
+}
+
+// Policy returns the authority's policy.
+func (a *Authority) Policy() Policy {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.policy
+}
+
+// SetPolicy replaces the policy for tokens issued and judged from now on.
+func (a *Authority) SetPolicy(p Policy) {
+	a.mu.Lock()
+	a.policy = p
+	a.mu.Unlock()
+}
+
+func (a *Authority) newToken(kind TokenKind, f *family, parent string, now time.Time) *token {
+	var n int
+	var label string
+	if kind == AccessToken {
+		a.atN++
+		n = a.atN
+		label = fmt.Sprintf("AT#%d", n)
+	} else {
+		a.rtN++
+		n = a.rtN
+		label = fmt.Sprintf("RT#%d", n)
+	}
+	var value string
+	for {
+		value = a.format(kind, n, a.rnd.alnum)
+		if _, dup := a.tokens[value]; !dup {
+			break
+		}
+	}
+	t := &token{Token: Token{Value: value, Label: label, Kind: kind, Family: f.id, ClientID: f.clientID, Scope: f.scope, IssuedAt: now, Parent: parent}}
+	if kind == AccessToken {
+		life := a.policy.accessLifetime()
+		if j := a.policy.AccessTokenJitter; j > 0 {
+			life += time.Duration(a.rnd.int63n(int64(j) + 1))
+		}
+		// Whole seconds, as providers announce lifetimes in seconds.
+		t.ExpiresAt = now.Add(life.Truncate(time.Second))
+	}
+	if a.policy.FamilyLifetime > 0 {
+		deadline := f.created.Add(a.policy.FamilyLifetime)
+		if t.ExpiresAt.IsZero() || deadline.Before(t.ExpiresAt) {
+			t.ExpiresAt = deadline
+		}
+	}
+	a.tokens[value] = t
+	f.tokens = append(f.tokens, t)
+	return t
+}
+
+// stateLocked judges t at now.
+func (a *Authority) stateLocked(t *token, now time.Time) TokenState {
+	switch {
+	case t.revoked:
+		return StateRevoked
+	case t.rotated:
+		return StateRotated
+	}
+	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+		return StateExpired
+	}
+	if t.Kind == RefreshToken && a.policy.RefreshTokenIdle > 0 {
+		last := t.IssuedAt
+		if t.LastUsed.After(last) {
+			last = t.LastUsed
+		}
+		if !now.Before(last.Add(a.policy.RefreshTokenIdle)) {
+			return StateExpired
+		}
+	}
+	if t.superseded {
+		return StateSuperseded
+	}
+	return StateValid
+}
+
+func (a *Authority) copyLocked(t *token, now time.Time) Token {
+	c := t.Token
+	c.State = a.stateLocked(t, now)
+	return c
+}
+
+// Mint starts a new token family for clientID (a new account sign-in) and
+// returns its first access and refresh tokens.
+func (a *Authority) Mint(clientID, scope string) Grant {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	f := &family{id: fmt.Sprintf("F#%d", len(a.order)+1), clientID: clientID, scope: scope, created: now}
+	a.families[f.id] = f
+	a.order = append(a.order, f)
+	rt := a.newToken(RefreshToken, f, "", now)
+	at := a.newToken(AccessToken, f, "", now)
+	return Grant{Family: f.id, Access: a.copyLocked(at, now), Refresh: a.copyLocked(rt, now), RefreshIssued: true, Scope: scope, IssuedAt: now}
+}
+
+// BeginRefresh marks a refresh with refreshToken as being answered until
+// the returned function is called. Under RejectConcurrentRefresh a second
+// BeginRefresh for the same token fails with FailInFlight meanwhile.
+func (a *Authority) BeginRefresh(refreshToken string) (done func(), err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.policy.RejectConcurrentRefresh && a.inflight[refreshToken] > 0 {
+		var tok Token
+		if t, ok := a.tokens[refreshToken]; ok {
+			tok = a.copyLocked(t, a.clock.Now())
+		}
+		return func() {}, &RefreshError{Failure: FailInFlight, Token: tok}
+	}
+	a.inflight[refreshToken]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			a.mu.Lock()
+			if a.inflight[refreshToken]--; a.inflight[refreshToken] <= 0 {
+				delete(a.inflight, refreshToken)
+			}
+			a.mu.Unlock()
+		})
+	}, nil
+}
+
+// Refresh redeems refreshToken for clientID. An empty clientID skips the
+// client check (the dialect authenticated the client already). The error,
+// when not nil, is a *RefreshError.
+func (a *Authority) Refresh(refreshToken, clientID string) (Grant, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	t, ok := a.tokens[refreshToken]
+	if !ok {
+		return Grant{}, &RefreshError{Failure: FailUnknown}
+	}
+	if t.Kind != RefreshToken {
+		return Grant{}, &RefreshError{Failure: FailNotRefresh, Token: a.copyLocked(t, now)}
+	}
+	f := a.families[t.Family]
+	if clientID != "" && clientID != t.ClientID {
+		return Grant{}, &RefreshError{Failure: FailWrongClient, Token: a.copyLocked(t, now)}
+	}
+	switch a.stateLocked(t, now) {
+	case StateRevoked:
+		return Grant{}, &RefreshError{Failure: FailRevoked, Token: a.copyLocked(t, now)}
+	case StateExpired:
+		return Grant{}, &RefreshError{Failure: FailExpired, Token: a.copyLocked(t, now)}
+	case StateRotated:
+		presented := a.copyLocked(t, now)
+		if a.policy.rotation() == RotateReuseDetection {
+			a.revokeFamilyLocked(f)
+			return Grant{}, &RefreshError{Failure: FailReuseDetected, Token: presented}
+		}
+		return Grant{}, &RefreshError{Failure: FailRotated, Token: presented}
+	}
+	t.Uses++
+	t.LastUsed = now
+	at := a.newToken(AccessToken, f, t.Label, now)
+	g := Grant{Family: f.id, Access: a.copyLocked(at, now), Scope: f.scope, IssuedAt: now}
+	switch a.policy.rotation() {
+	case RotateNever:
+		g.Refresh = a.copyLocked(t, now)
+	default:
+		rt := a.newToken(RefreshToken, f, t.Label, now)
+		t.ReplacedBy = rt.Label
+		if a.policy.rotation() == RotateKeepOld {
+			t.superseded = true
+		} else {
+			t.rotated = true
+		}
+		g.Refresh = a.copyLocked(rt, now)
+		g.RefreshIssued = true
+	}
+	return g, nil
+}
+
+func (a *Authority) revokeFamilyLocked(f *family) {
+	f.revoked = true
+	for _, t := range f.tokens {
+		t.revoked = true
+	}
+}
+
+// Authenticate judges an access token presented to an API and, when it is
+// valid and the policy is sliding, extends its lifetime. ok is false for a
+// value the authority never issued.
+func (a *Authority) Authenticate(accessToken string) (tok Token, ok bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	t, ok := a.tokens[accessToken]
+	if !ok {
+		return Token{State: StateUnknown}, false
+	}
+	st := a.stateLocked(t, now)
+	if st == StateValid && t.Kind == AccessToken {
+		t.Uses++
+		t.LastUsed = now
+		if a.policy.SlidingAccess {
+			t.ExpiresAt = now.Add(a.policy.accessLifetime())
+		}
+	}
+	return a.copyLocked(t, now), true
+}
+
+// Inspect returns what the authority knows of value, without side effects.
+func (a *Authority) Inspect(value string) (Token, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.tokens[value]
+	if !ok {
+		return Token{State: StateUnknown}, false
+	}
+	return a.copyLocked(t, a.clock.Now()), true
+}
+
+// ErrUnknownToken is returned for a value, label or family the authority
+// never issued.
+var ErrUnknownToken = errors.New("mockprovider: unknown token")
+
+func (a *Authority) findLocked(ref string) *token {
+	if t, ok := a.tokens[ref]; ok {
+		return t
+	}
+	for _, t := range a.tokens {
+		if t.Label == ref {
+			return t
+		}
+	}
+	return nil
+}
+
+// Revoke revokes one token, by value or label. Revoking a refresh token
+// revokes the access tokens it issued as well (Salesforce revoke semantics).
+func (a *Authority) Revoke(ref string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := a.findLocked(ref)
+	if t == nil {
+		return ErrUnknownToken
+	}
+	t.revoked = true
+	if t.Kind == RefreshToken {
+		for _, o := range a.families[t.Family].tokens {
+			if o.Kind == AccessToken && o.Parent == t.Label {
+				o.revoked = true
+			}
+		}
+	}
+	return nil
+}
+
+// RevokeFamily revokes every token of a family, given the family ID or
+// any of its tokens (value or label).
+func (a *Authority) RevokeFamily(ref string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f, ok := a.families[ref]
+	if !ok {
+		t := a.findLocked(ref)
+		if t == nil {
+			return ErrUnknownToken
+		}
+		f = a.families[t.Family]
+	}
+	a.revokeFamilyLocked(f)
+	return nil
+}
+
+// Expire makes one token (value or label) expire now.
+func (a *Authority) Expire(ref string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := a.findLocked(ref)
+	if t == nil {
+		return ErrUnknownToken
+	}
+	t.ExpiresAt = a.clock.Now()
+	return nil
+}
+
+// Tokens returns every token issued, in issue order per family.
+func (a *Authority) Tokens() []Token {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	var out []Token
+	for _, f := range a.order {
+		for _, t := range f.tokens {
+			out = append(out, a.copyLocked(t, now))
+		}
+	}
+	return out
+}
+
+// Family is a summary of one token family.
+type Family struct {
+	ID       string    `json:"id"`
+	ClientID string    `json:"clientId"`
+	Scope    string    `json:"scope,omitempty"`
+	Created  time.Time `json:"created"`
+	Revoked  bool      `json:"revoked"`
+	// Current are the labels of the newest access and refresh tokens.
+	CurrentAccess  string `json:"currentAccess"`
+	CurrentRefresh string `json:"currentRefresh"`
+	Tokens         int    `json:"tokens"`
+}
+
+// Families summarises every family, oldest first.
+func (a *Authority) Families() []Family {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]Family, 0, len(a.order))
+	for _, f := range a.order {
+		s := Family{ID: f.id, ClientID: f.clientID, Scope: f.scope, Created: f.created, Revoked: f.revoked, Tokens: len(f.tokens)}
+		for _, t := range f.tokens {
+			if t.Kind == AccessToken {
+				s.CurrentAccess = t.Label
+			} else {
+				s.CurrentRefresh = t.Label
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Secrets returns every issued token value mapped to its label, for
+// redaction.
+func (a *Authority) Secrets() map[string]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := make(map[string]string, len(a.tokens))
+	for v, t := range a.tokens {
+		m[v] = t.Label
+	}
+	return m
+}
