@@ -1,0 +1,291 @@
+package mockprovider
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+func fixedClock() *Clock {
+	t0 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	return &Clock{Base: func() time.Time { return t0 }}
+}
+
+func refreshFailure(t *testing.T, err error) RefreshFailure {
+	t.Helper()
+	var re *RefreshError
+	if !errors.As(err, &re) {
+		t.Fatalf("error %v is not a *RefreshError", err)
+	}
+	return re.Failure
+}
+
+func TestRotationPolicies(t *testing.T) {
+	tests := []struct {
+		name        string
+		rotation    Rotation
+		wantNewRT   bool
+		oldAfter    TokenState     // state of the first RT after one refresh
+		reuse       RefreshFailure // outcome of presenting the first RT again ("" = accepted)
+		newestAfter TokenState     // state of the newest RT after the reuse attempt
+		accessAfter TokenState     // state of the newest AT after the reuse attempt
+	}{
+		{"never", RotateNever, false, StateValid, "", StateValid, StateValid},
+		{"keep-old", RotateKeepOld, true, StateSuperseded, "", StateValid, StateValid},
+		{"revoke-old", RotateRevokeOld, true, StateRotated, FailRotated, StateValid, StateValid},
+		{"reuse-detection", RotateReuseDetection, true, StateRevoked, FailReuseDetected, StateRevoked, StateRevoked},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := NewAuthority(fixedClock(), Policy{Rotation: tc.rotation}, nil, 1)
+			g0 := a.Mint("c", "s")
+			g1, err := a.Refresh(g0.Refresh.Value, "c")
+			if err != nil {
+				t.Fatalf("first refresh: %v", err)
+			}
+			if g1.RefreshIssued != tc.wantNewRT {
+				t.Fatalf("RefreshIssued = %v, want %v", g1.RefreshIssued, tc.wantNewRT)
+			}
+			if tc.wantNewRT == (g1.Refresh.Value == g0.Refresh.Value) {
+				t.Fatalf("refresh token after refresh: %s (first was %s)", g1.Refresh.Label, g0.Refresh.Label)
+			}
+			old, _ := a.Inspect(g0.Refresh.Value)
+			want := tc.oldAfter
+			if tc.rotation == RotateReuseDetection {
+				want = StateRotated // before the reuse
+			}
+			if old.State != want {
+				t.Fatalf("old refresh token state = %s, want %s", old.State, want)
+			}
+			_, err = a.Refresh(g0.Refresh.Value, "c")
+			if tc.reuse == "" {
+				if err != nil {
+					t.Fatalf("reusing the first refresh token: %v, want accepted", err)
+				}
+			} else if got := refreshFailure(t, err); got != tc.reuse {
+				t.Fatalf("reuse failure = %s, want %s", got, tc.reuse)
+			}
+			if newest, _ := a.Inspect(g1.Refresh.Value); newest.State != tc.newestAfter && !(tc.rotation == RotateKeepOld && newest.State == StateSuperseded) {
+				t.Fatalf("newest refresh token state = %s, want %s", newest.State, tc.newestAfter)
+			}
+			if at, _ := a.Inspect(g1.Access.Value); at.State != tc.accessAfter {
+				t.Fatalf("access token state = %s, want %s", at.State, tc.accessAfter)
+			}
+			if tc.rotation == RotateReuseDetection {
+				if old, _ := a.Inspect(g0.Refresh.Value); old.State != tc.oldAfter {
+					t.Fatalf("old refresh token after reuse = %s, want %s", old.State, tc.oldAfter)
+				}
+			}
+		})
+	}
+}
+
+func TestExpiryByVirtualClock(t *testing.T) {
+	c := fixedClock()
+	a := NewAuthority(c, Policy{AccessTokenLifetime: time.Hour, RefreshTokenIdle: 90 * 24 * time.Hour}, nil, 1)
+	g := a.Mint("c", "")
+	if tok, _ := a.Authenticate(g.Access.Value); tok.State != StateValid {
+		t.Fatalf("fresh access token: %s", tok.State)
+	}
+	c.Advance(time.Hour)
+	if tok, _ := a.Authenticate(g.Access.Value); tok.State != StateExpired {
+		t.Fatalf("access token after its lifetime: %s, want expired", tok.State)
+	}
+	c.Advance(90 * 24 * time.Hour)
+	_, err := a.Refresh(g.Refresh.Value, "c")
+	if f := refreshFailure(t, err); f != FailExpired {
+		t.Fatalf("idle refresh token: %s, want expired", f)
+	}
+}
+
+func TestSlidingAccess(t *testing.T) {
+	c := fixedClock()
+	a := NewAuthority(c, Policy{AccessTokenLifetime: time.Hour, SlidingAccess: true}, nil, 1)
+	g := a.Mint("c", "")
+	for i := 0; i < 3; i++ {
+		c.Advance(50 * time.Minute)
+		if tok, _ := a.Authenticate(g.Access.Value); tok.State != StateValid {
+			t.Fatalf("use %d after 50 min idle: %s, want valid (sliding)", i, tok.State)
+		}
+	}
+	c.Advance(61 * time.Minute)
+	if tok, _ := a.Authenticate(g.Access.Value); tok.State != StateExpired {
+		t.Fatalf("after 61 min idle: %s, want expired", tok.State)
+	}
+}
+
+func TestFamilyLifetimeCapsEveryToken(t *testing.T) {
+	c := fixedClock()
+	a := NewAuthority(c, Policy{AccessTokenLifetime: time.Hour, FamilyLifetime: 24 * time.Hour, Rotation: RotateKeepOld}, nil, 1)
+	g := a.Mint("c", "")
+	c.Advance(23*time.Hour + 30*time.Minute)
+	g2, err := a.Refresh(g.Refresh.Value, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g2.Access.ExpiresAt.Sub(g.IssuedAt); got != 24*time.Hour {
+		t.Fatalf("access token capped at %v after the family start, want 24h", got)
+	}
+	c.Advance(time.Hour)
+	if _, err := a.Refresh(g2.Refresh.Value, "c"); refreshFailure(t, err) != FailExpired {
+		t.Fatalf("refresh past the family deadline: %v", err)
+	}
+}
+
+func TestRefreshChecks(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{}, nil, 1)
+	g := a.Mint("c", "")
+	for _, tc := range []struct {
+		name  string
+		token string
+		cid   string
+		want  RefreshFailure
+	}{
+		{"unknown", "nope", "c", FailUnknown},
+		{"access token", g.Access.Value, "c", FailNotRefresh},
+		{"other client", g.Refresh.Value, "d", FailWrongClient},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := a.Refresh(tc.token, tc.cid)
+			if got := refreshFailure(t, err); got != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	if err := a.Revoke(g.Refresh.Label); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Refresh(g.Refresh.Value, "c"); refreshFailure(t, err) != FailRevoked {
+		t.Fatalf("revoked: %v", err)
+	}
+	if at, _ := a.Inspect(g.Access.Value); at.State != StateValid {
+		t.Fatalf("the initial access token was not issued by the revoked refresh token, want valid, got %s", at.State)
+	}
+}
+
+func TestBeginRefreshRejectsConcurrent(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{RejectConcurrentRefresh: true}, nil, 1)
+	g := a.Mint("c", "")
+	done, err := a.BeginRefresh(g.Refresh.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.BeginRefresh(g.Refresh.Value); refreshFailure(t, err) != FailInFlight {
+		t.Fatalf("second BeginRefresh: %v, want in-flight", err)
+	}
+	done()
+	done() // idempotent
+	done2, err := a.BeginRefresh(g.Refresh.Value)
+	if err != nil {
+		t.Fatalf("after done: %v", err)
+	}
+	done2()
+}
+
+// TestConcurrentRefreshSameToken races many refreshes with one refresh
+// token: under revoke-old exactly one wins; under reuse detection the
+// losers revoke the family; under keep-old all win with distinct tokens.
+func TestConcurrentRefreshSameToken(t *testing.T) {
+	for _, rot := range []Rotation{RotateRevokeOld, RotateReuseDetection, RotateKeepOld, RotateNever} {
+		t.Run(string(rot), func(t *testing.T) {
+			a := NewAuthority(nil, Policy{Rotation: rot}, nil, 0)
+			g := a.Mint("c", "")
+			const n = 32
+			var wg sync.WaitGroup
+			grants := make([]Grant, n)
+			errs := make([]error, n)
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					grants[i], errs[i] = a.Refresh(g.Refresh.Value, "c")
+				}(i)
+			}
+			wg.Wait()
+			wins := 0
+			seen := map[string]bool{}
+			for i := range grants {
+				if errs[i] != nil {
+					continue
+				}
+				wins++
+				if seen[grants[i].Access.Value] {
+					t.Fatalf("access token %s issued twice", grants[i].Access.Label)
+				}
+				seen[grants[i].Access.Value] = true
+			}
+			switch rot {
+			case RotateRevokeOld, RotateReuseDetection:
+				if wins != 1 {
+					t.Fatalf("%d refreshes won, want exactly 1", wins)
+				}
+			default:
+				if wins != n {
+					t.Fatalf("%d refreshes won, want all %d", wins, n)
+				}
+			}
+			fams := a.Families()
+			if rot == RotateReuseDetection && !fams[0].Revoked {
+				t.Fatal("reuse under rotation did not revoke the family")
+			}
+			if len(a.Tokens()) != 2+wins*map[bool]int{true: 1, false: 2}[rot == RotateNever] {
+				t.Fatalf("%d tokens exist after %d accepted refreshes", len(a.Tokens()), wins)
+			}
+		})
+	}
+}
+
+// TestConcurrentFamiliesChain has each goroutine chain refreshes on its own
+// family: no refresh is lost, no token is issued twice.
+func TestConcurrentFamiliesChain(t *testing.T) {
+	a := NewAuthority(nil, Policy{Rotation: RotateReuseDetection}, nil, 0)
+	const workers, chain = 16, 50
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := a.Mint("c", "")
+			for i := 0; i < chain; i++ {
+				next, err := a.Refresh(g.Refresh.Value, "c")
+				if err != nil {
+					t.Errorf("chain refresh %d: %v", i, err)
+					return
+				}
+				mu.Lock()
+				for _, v := range []string{next.Access.Value, next.Refresh.Value} {
+					if seen[v] {
+						t.Errorf("token issued twice")
+					}
+					seen[v] = true
+				}
+				mu.Unlock()
+				g = next
+			}
+		}()
+	}
+	wg.Wait()
+	if got, want := len(a.Tokens()), workers*(2+2*chain); got != want {
+		t.Fatalf("%d tokens, want %d", got, want)
+	}
+	for _, f := range a.Families() {
+		if f.Revoked {
+			t.Fatalf("family %s revoked, though every refresh used the newest token", f.ID)
+		}
+	}
+}
+
+func TestPolicyValidate(t *testing.T) {
+	if err := (Policy{Rotation: "rotate"}).Validate(); err == nil {
+		t.Fatal("unknown rotation accepted")
+	}
+	if err := (Policy{AccessTokenLifetime: -1}).Validate(); err == nil {
+		t.Fatal("negative lifetime accepted")
+	}
+	if err := (Policy{Rotation: RotateKeepOld}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
