@@ -1,0 +1,256 @@
+// Command loadgen measures a running "refreshproof serve": refresh
+// throughput with many clients, each chaining refreshes on its own token
+// family, and the time from starting serve to its first answered refresh.
+//
+//	go run ./internal/tools/loadgen throughput -concurrency 32 -duration 10s -provider microsoft
+//	go run ./internal/tools/loadgen startup -runs 10 -provider salesforce
+//
+// Both start the serve binary themselves (build it first:
+// go build -o /tmp/refreshproof ./cmd/refreshproof) and only talk to
+// loopback.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type info struct {
+	Provider     string `json:"provider"`
+	TokenURL     string `json:"tokenUrl"`
+	AdminURL     string `json:"adminUrl"`
+	CAFile       string `json:"caFile"`
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+	RefreshToken string `json:"refreshToken"`
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: loadgen throughput|startup [flags]")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	bin := fs.String("bin", "/tmp/refreshproof", "the refreshproof binary")
+	provider := fs.String("provider", "microsoft", "salesforce or microsoft")
+	conc := fs.Int("concurrency", 32, "clients, each with its own token family")
+	dur := fs.Duration("duration", 10*time.Second, "how long to load (bounded)")
+	runs := fs.Int("runs", 10, "startup measurements")
+	useTLS := fs.Bool("tls", true, "serve TLS")
+	_ = fs.Parse(os.Args[2:])
+	if *dur > 2*time.Minute {
+		*dur = 2 * time.Minute
+	}
+	var err error
+	switch os.Args[1] {
+	case "throughput":
+		err = throughput(*bin, *provider, *conc, *dur, *useTLS)
+	case "startup":
+		err = startup(*bin, *provider, *runs)
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// start runs serve and returns its start-up details once printed.
+func start(bin, provider string, useTLS bool) (*exec.Cmd, info, error) {
+	args := []string{"serve", "--provider", provider, "--output", "json", "--quiet"}
+	if useTLS {
+		args = append(args, "--tls")
+	}
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, info{}, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, info{}, err
+	}
+	var in info
+	dec := json.NewDecoder(bufio.NewReader(out))
+	if err := dec.Decode(&in); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, info{}, fmt.Errorf("reading serve's start-up JSON: %w", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return cmd, in, nil
+}
+
+func stop(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+func client(in info, conns int) (*http.Client, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	if in.CAFile != "" {
+		pem, err := os.ReadFile(in.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
+}
+
+// refresh redeems rt and returns the refresh token to use next (the same
+// one when the provider does not rotate).
+func refresh(c *http.Client, in info, rt string) (string, error) {
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {in.ClientID}, "client_secret": {in.ClientSecret}}
+	resp, err := c.PostForm(in.TokenURL, form)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		Error        string `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return "", err
+	}
+	if resp.StatusCode != 200 || body.AccessToken == "" {
+		return "", fmt.Errorf("refresh answered %d %s", resp.StatusCode, body.Error)
+	}
+	if body.RefreshToken != "" {
+		return body.RefreshToken, nil
+	}
+	return rt, nil
+}
+
+func throughput(bin, provider string, conc int, dur time.Duration, useTLS bool) error {
+	cmd, in, err := start(bin, provider, useTLS)
+	if err != nil {
+		return err
+	}
+	defer stop(cmd)
+	c, err := client(in, conc)
+	if err != nil {
+		return err
+	}
+	// One family per client, as many independent accounts.
+	rts := make([]string, conc)
+	for i := range rts {
+		resp, err := c.Post(in.AdminURL+"families", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			return err
+		}
+		var g struct {
+			Refresh struct {
+				Value string `json:"value"`
+			} `json:"refresh"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&g)
+		resp.Body.Close()
+		if err != nil || g.Refresh.Value == "" {
+			return fmt.Errorf("minting family %d: %v", i, err)
+		}
+		rts[i] = g.Refresh.Value
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	var ok, failed atomic.Int64
+	lat := make([][]time.Duration, conc)
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	begin := time.Now()
+	for i := 0; i < conc; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			rt := rts[i]
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				next, err := refresh(c, in, rt)
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+					continue
+				}
+				lat[i] = append(lat[i], time.Since(t0))
+				ok.Add(1)
+				rt = next
+			}
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	q := func(p float64) time.Duration {
+		if len(all) == 0 {
+			return 0
+		}
+		return all[int(p*float64(len(all)-1))]
+	}
+	fmt.Printf("provider=%s tls=%v concurrency=%d duration=%s refreshes=%d failed=%d throughput=%.0f/s p50=%s p99=%s\n",
+		provider, useTLS, conc, elapsed.Round(time.Millisecond), ok.Load(), failed.Load(), float64(ok.Load())/elapsed.Seconds(), q(0.5), q(0.99))
+	if e, _ := firstErr.Load().(error); e != nil {
+		return fmt.Errorf("first failure: %w", e)
+	}
+	return nil
+}
+
+func startup(bin, provider string, runs int) error {
+	var ds []time.Duration
+	for r := 0; r < runs; r++ {
+		t0 := time.Now()
+		cmd, in, err := start(bin, provider, true)
+		if err != nil {
+			return err
+		}
+		c, err := client(in, 1)
+		if err != nil {
+			stop(cmd)
+			return err
+		}
+		_, err = refresh(c, in, in.RefreshToken)
+		d := time.Since(t0)
+		stop(cmd)
+		if err != nil {
+			return err
+		}
+		ds = append(ds, d)
+	}
+	if len(ds) == 0 {
+		return errors.New("no runs")
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	fmt.Printf("provider=%s runs=%d start-to-first-refresh median=%s min=%s max=%s\n", provider, runs, ds[len(ds)/2].Round(100*time.Microsecond), ds[0].Round(100*time.Microsecond), ds[len(ds)-1].Round(100*time.Microsecond))
+	return nil
+}
