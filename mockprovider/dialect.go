@@ -98,6 +98,12 @@ type Exchange struct {
 	Ordinal int
 	// Presented is the authority's view of Token when the request arrived.
 	Presented Token
+	// RefreshBusy is set, for a refresh request, when another refresh with
+	// the same refresh token was still being answered on arrival and the
+	// policy rejects concurrent refreshes (a *RefreshError with
+	// FailInFlight). The provider marks refreshes in flight from arrival,
+	// before any scripted delay, so dialects must not call BeginRefresh.
+	RefreshBusy error
 	// Issued collects the labels of tokens the answer hands out; dialects
 	// append to it.
 	Issued []string

@@ -54,8 +54,7 @@ func (d fakeDialect) Serve(x *Exchange) *Response {
 		if x.Grant != "refresh_token" {
 			return jsonResp(400, map[string]string{"error": "unsupported_grant_type"})
 		}
-		done, err := x.Provider.Authority().BeginRefresh(x.Token)
-		defer done()
+		err := x.RefreshBusy
 		if err == nil {
 			var g Grant
 			g, err = x.Provider.Authority().Refresh(x.Token, id)

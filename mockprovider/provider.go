@@ -356,6 +356,13 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.Presented, _ = authority.Inspect(x.Token)
 		state = x.Presented.State
 	}
+	if x.Kind == KindToken && x.Grant == "refresh_token" && x.Token != "" {
+		// In flight from arrival, so that a refresh held back by a
+		// scripted delay blocks a concurrent one, as on Salesforce.
+		done, err := authority.BeginRefresh(x.Token)
+		defer done()
+		x.RefreshBusy = err
+	}
 	rule, ord := sc.pick(x, state)
 	x.Ordinal = ord
 	entry.Kind, entry.Grant, entry.Ordinal = x.Kind, x.Grant, ord

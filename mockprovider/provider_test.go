@@ -342,3 +342,35 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshInFlightDuringDelay: a refresh held back by a scripted delay
+// is in flight, so a concurrent one with the same token is refused when
+// the policy says so.
+func TestRefreshInFlightDuringDelay(t *testing.T) {
+	p, s := newFake(t, Config{
+		Policy: &Policy{RejectConcurrentRefresh: true},
+		Rules:  []Rule{{Name: "slow", Match: Match{Endpoint: EndpointRefresh, Nth: 1}, Respond: Respond{Delay: 400 * time.Millisecond}}},
+	})
+	form := refreshForm(p, p.Initial().Refresh.Value)
+	first := make(chan int, 1)
+	go func() {
+		resp, _, err := postForm(t, s.Client(), s.URL+"/token", form)
+		if err != nil {
+			first <- 0
+			return
+		}
+		first <- resp.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond)
+	resp, body, err := postForm(t, s.Client(), s.URL+"/token", form)
+	if err != nil || resp.StatusCode != 400 {
+		t.Fatalf("concurrent refresh: %v %v %s, want 400", resp, err, body)
+	}
+	if got := <-first; got != 200 {
+		t.Fatalf("delayed refresh: %d, want 200", got)
+	}
+	resp, _, err = postForm(t, s.Client(), s.URL+"/token", form)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("refresh after both ended: %v %v", resp, err)
+	}
+}

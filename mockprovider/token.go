@@ -337,7 +337,9 @@ func (a *Authority) Mint(clientID, scope string) Grant {
 	a.families[f.id] = f
 	a.order = append(a.order, f)
 	rt := a.newToken(RefreshToken, f, "", now)
-	at := a.newToken(AccessToken, f, "", now)
+	// The first access token descends from the first refresh token too:
+	// revoking that refresh token revokes it (Salesforce revoke semantics).
+	at := a.newToken(AccessToken, f, rt.Label, now)
 	return Grant{Family: f.id, Access: a.copyLocked(at, now), Refresh: a.copyLocked(rt, now), RefreshIssued: true, Scope: scope, IssuedAt: now}
 }
 

@@ -159,8 +159,8 @@ func TestRefreshChecks(t *testing.T) {
 	if _, err := a.Refresh(g.Refresh.Value, "c"); refreshFailure(t, err) != FailRevoked {
 		t.Fatalf("revoked: %v", err)
 	}
-	if at, _ := a.Inspect(g.Access.Value); at.State != StateValid {
-		t.Fatalf("the initial access token was not issued by the revoked refresh token, want valid, got %s", at.State)
+	if at, _ := a.Inspect(g.Access.Value); at.State != StateRevoked {
+		t.Fatalf("the access token of a revoked refresh token: %s, want revoked", at.State)
 	}
 }
 
