@@ -1,0 +1,45 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/mockprovider/microsoft"
+	"github.com/refreshproof/refreshproof/mockprovider/salesforce"
+)
+
+// newDialect builds the dialect of provider with the scenario's options
+// (nil means the dialect's defaults). It is the only place that knows the
+// dialect packages.
+func newDialect(provider string, sf *SalesforceOptions, ms *MicrosoftOptions) (mockprovider.Dialect, error) {
+	switch provider {
+	case "salesforce":
+		var o salesforce.Options
+		if sf != nil {
+			o = salesforce.Options{
+				InstanceHost:             sf.InstanceHost,
+				MoveInstanceAfterRefresh: sf.MoveInstanceAfterRefresh,
+				MovedInstanceHost:        sf.MovedInstanceHost,
+				NoWWWAuthenticate:        sf.WWWAuthenticate != nil && !*sf.WWWAuthenticate,
+				APIVersion:               sf.APIVersion,
+				Sandbox:                  sf.Sandbox,
+				OrgID:                    sf.OrgID,
+				UserID:                   sf.UserID,
+			}
+		}
+		return salesforce.New(o), nil
+	case "microsoft":
+		var o microsoft.Options
+		if ms != nil {
+			o = microsoft.Options{
+				Tenants:        append([]string(nil), ms.Tenants...),
+				SPA:            ms.SPA,
+				ExpiredMessage: ms.ExpiredMessage,
+				NoIDToken:      ms.IDToken != nil && !*ms.IDToken,
+				PageSize:       ms.PageSize,
+			}
+		}
+		return microsoft.New(o), nil
+	}
+	return nil, fmt.Errorf("%w %q", errUnknownProvider, provider)
+}
