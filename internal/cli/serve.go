@@ -1,0 +1,442 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/refreshproof/refreshproof/internal/nodepreload"
+	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
+)
+
+type serveOpts struct {
+	provider   string
+	scenario   string
+	addr       string
+	tls        bool
+	adminToken string
+	output     string
+	logFormat  string
+	realHosts  bool
+	caFile     string
+	block      bool
+	quiet      bool
+}
+
+func newServeCmd(s *streams) *cobra.Command {
+	o := &serveOpts{}
+	c := &cobra.Command{
+		Use:   "serve --provider salesforce|microsoft [flags] [-- COMMAND [ARGS...]]",
+		Short: "Run a mock provider standalone, or around a command",
+		Long: `serve starts a mock Salesforce or Microsoft provider on a loopback address and
+prints its URLs, the registered client and the account's initial tokens. Every
+exchange is logged on one line (secrets shown as labels such as AT#2, RT#1).
+It stops cleanly on Ctrl-C or SIGTERM.
+
+With "-- COMMAND ARGS...", serve runs the command with its environment pointed
+at the mock and exits with the command's status when it ends: the mock's URLs,
+client and tokens in REFRESHPROOF_* variables and the provider's usual ones
+(OAUTH_CLIENT_ID, SALESFORCE_KEY, MSAPP_CLIENT_ID, ...), the CA certificate in
+NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE, and
+for Node.js a preload that sends connections for the real provider hosts
+(login.salesforce.com, *.my.salesforce.com, login.microsoftonline.com,
+graph.microsoft.com) to the mock. A command implies --tls, since components
+call those hosts over HTTPS.
+
+The admin API (journal, clock, tokens, scenario) is under
+BASE_URL/__refreshproof/; it answers loopback clients only unless
+--admin-token is set, which --addr on another interface requires.`,
+		Example: `  # A Salesforce mock with the default scenario, on a free port:
+  refreshproof serve --provider salesforce
+
+  # A Microsoft mock whose refresh tokens are rejected, on a fixed port:
+  refreshproof serve --provider microsoft --scenario refresh-rejected-aadsts700082 --addr 127.0.0.1:8443 --tls
+
+  # Run a component's own test suite against the mock:
+  refreshproof serve --provider salesforce -- npm test`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if dash := c.ArgsLenAtDash(); dash > 0 {
+				return usageErr("unexpected arguments %q before --; put the command after --", args[:dash])
+			} else if dash < 0 && len(args) > 0 {
+				return usageErr("unexpected arguments %q; to run a command against the mock, put it after --", args)
+			}
+			return runServe(c.Context(), s, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.provider, "provider", "p", "", "provider to mock: salesforce or microsoft (default: the scenario's)")
+	f.StringVarP(&o.scenario, "scenario", "s", "", "built-in scenario NAME or scenario FILE (default: valid tokens, the provider's default rotation)")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address; port 0 picks a free port")
+	f.BoolVar(&o.tls, "tls", false, "serve HTTPS with a CA generated at start")
+	f.StringVar(&o.caFile, "ca-file", "", "with --tls, also write the CA certificate to this file")
+	f.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires (required with a non-loopback --addr); also read from REFRESHPROOF_ADMIN_TOKEN")
+	f.StringVarP(&o.output, "output", "o", "text", "how to print the start-up details: text or json")
+	f.StringVar(&o.logFormat, "log-format", "text", "exchange log format on stderr: text or json")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not log exchanges")
+	f.BoolVar(&o.realHosts, "real-hosts", false, "name the real hosts (https://login.salesforce.com, ...) in URLs the mock hands out, for clients redirected to it")
+	f.BoolVar(&o.block, "block-other-hosts", false, "with a command: make the Node.js preload refuse connections to hosts other than the provider's and loopback")
+	return c
+}
+
+// resolveScenario finds a scenario by built-in name or file path and
+// checks it against the provider asked for.
+func resolveScenario(provider, ref string) (*scenarios.Scenario, error) {
+	if provider != "" && !oneOfString(provider, scenarios.Providers) {
+		msg := fmt.Sprintf("unknown provider %q (want %s)", provider, strings.Join(scenarios.Providers, " or "))
+		if sug := mockprovider.Suggest(provider, scenarios.Providers); sug != "" {
+			msg += fmt.Sprintf("; did you mean %q?", sug)
+		}
+		return nil, usageErr("%s", msg)
+	}
+	if ref == "" {
+		if provider == "" {
+			return nil, usageErr("--provider is required: salesforce or microsoft")
+		}
+		sc, err := scenarios.Builtin(provider, "valid-token")
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		return sc, nil
+	}
+	var sc *scenarios.Scenario
+	var err error
+	if looksLikeFile(ref) {
+		sc, err = scenarios.Load(ref)
+	} else {
+		if provider == "" {
+			return nil, usageErr("--provider is required with a built-in scenario name (or pass a scenario file)")
+		}
+		sc, err = scenarios.Builtin(provider, ref)
+	}
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if provider != "" && sc.Provider != provider {
+		return nil, usageErr("scenario %s is for %s, not %s", ref, sc.Provider, provider)
+	}
+	return sc, nil
+}
+
+func looksLikeFile(ref string) bool {
+	if strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") {
+		return true
+	}
+	_, err := os.Stat(ref)
+	return err == nil
+}
+
+func oneOfString(v string, vs []string) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// serveInfo is what serve prints at start.
+type serveInfo struct {
+	Provider     string   `json:"provider"`
+	Scenario     string   `json:"scenario"`
+	BaseURL      string   `json:"baseUrl"`
+	TokenURL     string   `json:"tokenUrl"`
+	APIURL       string   `json:"apiUrl"`
+	AdminURL     string   `json:"adminUrl"`
+	CAFile       string   `json:"caFile,omitempty"`
+	ClientID     string   `json:"clientId"`
+	ClientSecret string   `json:"clientSecret,omitempty"`
+	AccessToken  string   `json:"accessToken"`
+	RefreshToken string   `json:"refreshToken"`
+	Hosts        []string `json:"hosts"`
+}
+
+// endpoints names a provider's token and API URLs under base.
+func endpoints(provider, base string, sc *scenarios.Scenario) (token, api string) {
+	switch provider {
+	case "salesforce":
+		v := "67.0"
+		if sc.Salesforce != nil && sc.Salesforce.APIVersion != "" {
+			v = sc.Salesforce.APIVersion
+		}
+		return base + "/services/oauth2/token", base + "/services/data/v" + v
+	default:
+		tenant := "common"
+		if sc.Microsoft != nil && len(sc.Microsoft.Tenants) > 0 {
+			tenant = sc.Microsoft.Tenants[0]
+		}
+		return base + "/" + tenant + "/oauth2/v2.0/token", base + "/v1.0"
+	}
+}
+
+func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) error {
+	if o.output != "text" && o.output != "json" {
+		return usageErr("--output must be text or json, not %q", o.output)
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return usageErr("--log-format must be text or json, not %q", o.logFormat)
+	}
+	if o.adminToken == "" {
+		o.adminToken = os.Getenv("REFRESHPROOF_ADMIN_TOKEN")
+	}
+	sc, err := resolveScenario(o.provider, o.scenario)
+	if err != nil {
+		return err
+	}
+	d, cfg, err := sc.Build()
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	p, err := mockprovider.New(d, cfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	p.AdminToken = o.adminToken
+	p.ScenarioLoader = func(body []byte, _ string) (mockprovider.Dialect, mockprovider.Config, error) {
+		loaded, err := scenarios.Parse("scenario", body)
+		if err != nil {
+			return nil, mockprovider.Config{}, err
+		}
+		return loaded.Build()
+	}
+	if !o.quiet {
+		p.Logger = exchangeLogger(s.err, o.logFormat)
+	}
+
+	srv, err := mockprovider.NewUnstartedServer(p, o.addr)
+	if err != nil {
+		var addrErr *net.OpError
+		if errors.As(err, &addrErr) {
+			return usageErr("%v (is another process using that port? --addr 127.0.0.1:0 picks a free one)", err)
+		}
+		return usageErr("%v (pass --admin-token, or bind 127.0.0.1)", err)
+	}
+	defer srv.Close()
+	srv.RealHosts = o.realHosts
+	useTLS := o.tls || len(command) > 0
+	tmp, err := os.MkdirTemp("", "refreshproof-serve-")
+	if err != nil {
+		return usageErr("temporary directory: %v", err)
+	}
+	defer os.RemoveAll(tmp)
+	info := serveInfo{Provider: sc.Provider, Scenario: sc.Name, Hosts: d.Hosts()}
+	if useTLS {
+		if err := srv.StartTLS(); err != nil {
+			return usageErr("%v", err)
+		}
+		info.CAFile = filepath.Join(tmp, "ca.pem")
+		if err := srv.CA.WriteCert(info.CAFile); err != nil {
+			return usageErr("%v", err)
+		}
+		if o.caFile != "" {
+			if err := srv.CA.WriteCert(o.caFile); err != nil {
+				return usageErr("writing --ca-file: %v", err)
+			}
+			info.CAFile = o.caFile
+		}
+	} else {
+		if o.caFile != "" {
+			return usageErr("--ca-file needs --tls")
+		}
+		srv.Start()
+	}
+	g := p.Initial()
+	client := p.Client()
+	info.BaseURL = srv.URL
+	info.TokenURL, info.APIURL = endpoints(sc.Provider, srv.URL, sc)
+	info.AdminURL = srv.URL + mockprovider.AdminPrefix
+	info.ClientID, info.ClientSecret = client.ID, client.Secret
+	info.AccessToken, info.RefreshToken = g.Access.Value, g.Refresh.Value
+	printInfo(s.out, o.output, info)
+
+	if len(command) == 0 {
+		<-ctx.Done()
+		fmt.Fprintln(s.err, "refreshproof: stopping")
+		return nil
+	}
+	return runChild(ctx, s, srv, info, o, tmp, command)
+}
+
+func printInfo(w io.Writer, format string, i serveInfo) {
+	if format == "json" {
+		b, _ := json.MarshalIndent(i, "", "  ")
+		fmt.Fprintf(w, "%s\n", b)
+		return
+	}
+	fmt.Fprintf(w, "refreshproof mock %s provider (scenario %s)\n", i.Provider, i.Scenario)
+	rows := [][2]string{
+		{"base URL", i.BaseURL}, {"token URL", i.TokenURL}, {"API URL", i.APIURL}, {"admin URL", i.AdminURL},
+	}
+	if i.CAFile != "" {
+		rows = append(rows, [2]string{"CA file", i.CAFile})
+	}
+	rows = append(rows, [][2]string{
+		{"client id", i.ClientID}, {"client secret", i.ClientSecret},
+		{"access token", i.AccessToken}, {"refresh token", i.RefreshToken},
+	}...)
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-14s %s\n", r[0]+":", r[1])
+	}
+	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// exchangeLogger logs each journaled exchange on one line.
+func exchangeLogger(w io.Writer, format string) func(mockprovider.Entry) {
+	var h slog.Handler
+	if format == "json" {
+		h = slog.NewJSONHandler(w, nil)
+	} else {
+		h = slog.NewTextHandler(w, nil)
+	}
+	l := slog.New(h)
+	return func(e mockprovider.Entry) {
+		attrs := []any{
+			"seq", e.Seq, "kind", string(e.Kind), "method", e.Method, "host", e.Host, "path", e.Path, "status", e.Status,
+			"ms", float64(e.Duration.Microseconds()) / 1000,
+		}
+		if e.Grant != "" {
+			attrs = append(attrs, "grant", e.Grant)
+		}
+		if e.Presented != nil {
+			attrs = append(attrs, "presented", e.Presented.Label, "state", string(e.Presented.State))
+		}
+		if len(e.Issued) > 0 {
+			attrs = append(attrs, "issued", strings.Join(e.Issued, ","))
+		}
+		if e.Rule != "" {
+			attrs = append(attrs, "rule", e.Rule, "fault", e.Fault)
+		}
+		if e.Note != "" {
+			attrs = append(attrs, "note", e.Note)
+		}
+		l.Info("exchange", attrs...)
+	}
+}
+
+// childEnv is the environment of a command run against the mock.
+func childEnv(srv *mockprovider.Server, info serveInfo, o *serveOpts, tmp string) ([]string, error) {
+	env := os.Environ()
+	set := func(k, v string) { env = append(env, k+"="+v) }
+	set("REFRESHPROOF_PROVIDER", info.Provider)
+	set("REFRESHPROOF_BASE_URL", info.BaseURL)
+	set("REFRESHPROOF_TOKEN_URL", info.TokenURL)
+	set("REFRESHPROOF_API_URL", info.APIURL)
+	set("REFRESHPROOF_ADMIN_URL", info.AdminURL)
+	set("REFRESHPROOF_CLIENT_ID", info.ClientID)
+	set("REFRESHPROOF_CLIENT_SECRET", info.ClientSecret)
+	set("REFRESHPROOF_ACCESS_TOKEN", info.AccessToken)
+	set("REFRESHPROOF_REFRESH_TOKEN", info.RefreshToken)
+	if o.adminToken != "" {
+		set("REFRESHPROOF_ADMIN_TOKEN", o.adminToken)
+	}
+	// The variables elastic.io components read their OAuth client from.
+	set("OAUTH_CLIENT_ID", info.ClientID)
+	set("OAUTH_CLIENT_SECRET", info.ClientSecret)
+	switch info.Provider {
+	case "salesforce":
+		set("SALESFORCE_KEY", info.ClientID)
+		set("SALESFORCE_SECRET", info.ClientSecret)
+	case "microsoft":
+		set("MSAPP_CLIENT_ID", info.ClientID)
+		set("MSAPP_CLIENT_SECRET", info.ClientSecret)
+	}
+	if info.CAFile != "" {
+		set("REFRESHPROOF_CA_FILE", info.CAFile)
+		set("NODE_EXTRA_CA_CERTS", info.CAFile) // Node.js adds it to its roots
+		// Replacing the system roots is right here: the child should reach
+		// only the mock (and loopback) over TLS.
+		set("SSL_CERT_FILE", info.CAFile)      // Go, OpenSSL, Python ssl
+		set("REQUESTS_CA_BUNDLE", info.CAFile) // Python requests
+		set("CURL_CA_BUNDLE", info.CAFile)     // curl
+		jks := filepath.Join(tmp, "ca.jks")
+		if err := srv.CA.WriteJKS(jks, "changeit"); err != nil {
+			return nil, err
+		}
+		// The JVM reads its trust store from system properties; keep what
+		// the user had in JAVA_TOOL_OPTIONS.
+		javaOpts := "-Djavax.net.ssl.trustStore=" + jks + " -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=JKS"
+		if old := os.Getenv("JAVA_TOOL_OPTIONS"); old != "" {
+			javaOpts = old + " " + javaOpts
+		}
+		set("JAVA_TOOL_OPTIONS", javaOpts)
+	}
+	pre, err := nodepreload.Write(tmp)
+	if err != nil {
+		return nil, err
+	}
+	addr := srv.Listener.Addr().(*net.TCPAddr)
+	extra, err := nodepreload.Env(pre, nodepreload.Redirect{Host: addr.IP.String(), Port: addr.Port, Hosts: info.Hosts, Block: o.block}, env)
+	if err != nil {
+		return nil, err
+	}
+	// Later entries win in exec; drop the old NODE_OPTIONS so only the
+	// combined one stays.
+	out := env[:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "NODE_OPTIONS=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, extra...), nil
+}
+
+func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info serveInfo, o *serveOpts, tmp string, command []string) error {
+	env, err := childEnv(srv, info, o, tmp)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	path, err := exec.LookPath(command[0])
+	if err != nil {
+		return usageErr("cannot run %q: %v", command[0], err)
+	}
+	cmd := exec.Command(path, command[1:]...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.in, s.out, s.err
+	// Its own process group, so a signal reaches everything it started and
+	// nothing outlives serve.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return usageErr("cannot run %q: %v", command[0], err)
+	}
+	pgid := cmd.Process.Pid
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var waitErr error
+	select {
+	case waitErr = <-done:
+	case <-ctx.Done():
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case waitErr = <-done:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			waitErr = <-done
+		}
+	}
+	// Whatever the command left behind in its group goes too.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	if waitErr == nil {
+		return nil
+	}
+	var ee *exec.ExitError
+	if errors.As(waitErr, &ee) {
+		code := ee.ExitCode()
+		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+			code = 128 + int(st.Signal())
+		}
+		return &exitError{code: code, err: errors.New("")}
+	}
+	return usageErr("%s: %v", command[0], waitErr)
+}
