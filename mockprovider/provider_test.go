@@ -275,6 +275,12 @@ func TestRedaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	req, _ = http.NewRequest("GET", s.URL+"/api/x?access_token=query-guess-token", nil)
+	req.Header.Set("Authorization", "Bearer bearer-guess-token")
+	if resp, err = s.Client().Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	red := p.Redactor()
 	out, _ := json.Marshal(func() []Entry {
 		es := p.Journal().Entries(Filter{})
@@ -284,7 +290,7 @@ func TestRedaction(t *testing.T) {
 		return es
 	}())
 	text := string(out)
-	for _, secret := range []string{g.Refresh.Value, g.Access.Value, p.Client().Secret, "wrong-secret", "guess-that-is-long"} {
+	for _, secret := range []string{g.Refresh.Value, g.Access.Value, p.Client().Secret, "wrong-secret", "guess-that-is-long", "query-guess-token", "bearer-guess-token"} {
 		if strings.Contains(text, secret) {
 			t.Fatalf("redacted journal still holds %q:\n%s", secret, text)
 		}

@@ -58,8 +58,8 @@ func (r *Redactor) Header(h http.Header) http.Header {
 	for k, vs := range h {
 		c := make([]string, len(vs))
 		for i, v := range vs {
-			if strings.EqualFold(k, "Authorization") && len(v) > 6 && strings.EqualFold(v[:6], "basic ") {
-				c[i] = "Basic " + r.basic(v[6:])
+			if strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Proxy-Authorization") {
+				c[i] = r.authorization(v)
 				continue
 			}
 			c[i] = r.String(v)
@@ -67,6 +67,19 @@ func (r *Redactor) Header(h http.Header) http.Header {
 		out[k] = c
 	}
 	return out
+}
+
+// authorization redacts a credential header whole: a token the redactor
+// does not know (a guess, another system's token) is still a secret.
+func (r *Redactor) authorization(v string) string {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if !ok {
+		return r.unknown(v)
+	}
+	if strings.EqualFold(scheme, "basic") {
+		return scheme + " " + r.basic(cred)
+	}
+	return scheme + " " + r.unknown(strings.TrimSpace(cred))
 }
 
 func (r *Redactor) basic(b64 string) string {
@@ -122,7 +135,7 @@ func (r *Redactor) Form(body string) string {
 // Entry returns a redacted copy of e.
 func (r *Redactor) Entry(e Entry) Entry {
 	e.Path = r.String(e.Path)
-	e.Query = r.String(e.Query)
+	e.Query = r.Form(e.Query) // access_token=… in a URL is a secret too
 	e.Header = r.Header(e.Header)
 	if strings.HasPrefix(strings.ToLower(e.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
 		e.Body = r.Form(e.Body)

@@ -34,6 +34,7 @@ type serveOpts struct {
 	caFile     string
 	block      bool
 	quiet      bool
+	seed       uint64
 }
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -86,6 +87,7 @@ BASE_URL/__refreshproof/; it answers loopback clients only unless
 	f.StringVarP(&o.output, "output", "o", "text", "how to print the start-up details: text or json")
 	f.StringVar(&o.logFormat, "log-format", "text", "exchange log format on stderr: text or json")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not log exchanges")
+	f.Uint64Var(&o.seed, "seed", 0, "make token values reproducible (overrides the scenario's seed; 0 keeps it)")
 	f.BoolVar(&o.realHosts, "real-hosts", false, "name the real hosts (https://login.salesforce.com, ...) in URLs the mock hands out, for clients redirected to it")
 	f.BoolVar(&o.block, "block-other-hosts", false, "with a command: make the Node.js preload refuse connections to hosts other than the provider's and loopback")
 	return c
@@ -116,8 +118,14 @@ func resolveScenario(provider, ref string) (*scenarios.Scenario, error) {
 	if looksLikeFile(ref) {
 		sc, err = scenarios.Load(ref)
 	} else {
+		if p, name, ok := strings.Cut(ref, "/"); ok {
+			if provider != "" && p != provider {
+				return nil, usageErr("scenario %s is for %s, not %s", ref, p, provider)
+			}
+			provider, ref = p, name
+		}
 		if provider == "" {
-			return nil, usageErr("--provider is required with a built-in scenario name (or pass a scenario file)")
+			return nil, usageErr("--provider is required with a built-in scenario name (or write PROVIDER/NAME, or pass a scenario file)")
 		}
 		sc, err = scenarios.Builtin(provider, ref)
 	}
@@ -130,12 +138,17 @@ func resolveScenario(provider, ref string) (*scenarios.Scenario, error) {
 	return sc, nil
 }
 
+// looksLikeFile tells a scenario file from a built-in name: an existing
+// file wins; PROVIDER/NAME of a known provider is a built-in; anything
+// else with a path separator or a YAML extension is a file.
 func looksLikeFile(ref string) bool {
-	if strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") {
+	if _, err := os.Stat(ref); err == nil {
 		return true
 	}
-	_, err := os.Stat(ref)
-	return err == nil
+	if p, name, ok := strings.Cut(ref, "/"); ok && oneOfString(p, scenarios.Providers) && !strings.ContainsAny(name, `/\.`) {
+		return false
+	}
+	return strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
 }
 
 func oneOfString(v string, vs []string) bool {
@@ -195,6 +208,17 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 	if err != nil {
 		return err
 	}
+	// Find the command before the mock starts: start-up details followed
+	// by "cannot run" would tell a script the mock came up.
+	var path string
+	if len(command) > 0 {
+		if path, err = exec.LookPath(command[0]); err != nil {
+			return usageErr("cannot run %q: %v", command[0], err)
+		}
+	}
+	if o.seed != 0 {
+		sc.Seed = o.seed
+	}
 	d, cfg, err := sc.Build()
 	if err != nil {
 		return usageErr("%v", err)
@@ -205,7 +229,7 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 	}
 	p.AdminToken = o.adminToken
 	p.ScenarioLoader = func(body []byte, _ string) (mockprovider.Dialect, mockprovider.Config, error) {
-		loaded, err := scenarios.Parse("scenario", body)
+		loaded, err := scenarios.Parse("uploaded.yaml", body)
 		if err != nil {
 			return nil, mockprovider.Config{}, err
 		}
@@ -266,7 +290,7 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 		fmt.Fprintln(s.err, "refreshproof: stopping")
 		return nil
 	}
-	return runChild(ctx, s, srv, info, o, tmp, command)
+	return runChild(ctx, s, srv, info, o, tmp, path, command)
 }
 
 func printInfo(w io.Writer, format string, i serveInfo) {
@@ -392,18 +416,22 @@ func childEnv(srv *mockprovider.Server, info serveInfo, o *serveOpts, tmp string
 	return append(out, extra...), nil
 }
 
-func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info serveInfo, o *serveOpts, tmp string, command []string) error {
+// runChild runs command, found at path, against the mock.
+func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info serveInfo, o *serveOpts, tmp, path string, command []string) error {
 	env, err := childEnv(srv, info, o, tmp)
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	path, err := exec.LookPath(command[0])
-	if err != nil {
-		return usageErr("cannot run %q: %v", command[0], err)
-	}
 	cmd := exec.Command(path, command[1:]...)
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.in, s.out, s.err
+	// When a stream is not an *os.File, os/exec copies it through a pipe
+	// and Wait waits for that copy: a background process the command left
+	// holding stdout would keep serve waiting for as long as it runs, and
+	// a stdin that never ends would keep it waiting for ever. Once the
+	// command has exited, give the copies a moment, then stop waiting;
+	// the group kill below ends the leftovers.
+	cmd.WaitDelay = time.Second
 	// Its own process group, so a signal reaches everything it started and
 	// nothing outlives serve.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -427,7 +455,8 @@ func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info se
 	}
 	// Whatever the command left behind in its group goes too.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	if waitErr == nil {
+	if waitErr == nil || errors.Is(waitErr, exec.ErrWaitDelay) {
+		// ErrWaitDelay means the command itself succeeded.
 		return nil
 	}
 	var ee *exec.ExitError
