@@ -218,3 +218,17 @@ func (x *Exchange) CheckClient() (string, ClientCheck) {
 // must use to reach host: the real https://host when the component's
 // traffic is redirected to the mock, else an address of the mock.
 func (x *Exchange) URL(host string) string { return x.Provider.url(host) }
+
+// GrantResponder is implemented by dialects that can render the token
+// response that handed out a grant: what the platform stored when the user
+// signed in and it exchanged the authorization code. The harness seeds an
+// account's keys with it.
+type GrantResponder interface {
+	GrantResponse(p *Provider, g Grant) ([]byte, error)
+}
+
+// NewExchange returns an exchange for a request that did not come over
+// HTTP, for dialects rendering a body outside ServeHTTP.
+func NewExchange(p *Provider, r *http.Request) *Exchange {
+	return &Exchange{Request: r, Provider: p, Path: r.URL.Path}
+}

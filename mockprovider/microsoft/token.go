@@ -354,3 +354,14 @@ func s256(verifier string) string {
 	h := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
+
+// GrantResponse renders the authorization-code token response for g, as
+// the platform received it when the user signed in.
+func (d *Dialect) GrantResponse(p *mockprovider.Provider, g mockprovider.Grant) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodPost, "/common/oauth2/v2.0/token", nil)
+	if err != nil {
+		return nil, err
+	}
+	x := mockprovider.NewExchange(p, req)
+	return d.tokenResponse(x, g, p.Client().ID, g.Scope, true).Body, nil
+}

@@ -425,3 +425,14 @@ func (d *Dialect) serveRevoke(x *mockprovider.Exchange) *mockprovider.Response {
 		Body: []byte{},
 	}
 }
+
+// GrantResponse renders the authorization-code token response for g, as
+// the platform received it when the user signed in.
+func (d *Dialect) GrantResponse(p *mockprovider.Provider, g mockprovider.Grant) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodPost, pathToken, nil)
+	if err != nil {
+		return nil, err
+	}
+	x := mockprovider.NewExchange(p, req)
+	return d.tokenSuccess(x, g, p.Client().ID, d.instanceHost(), true).Body, nil
+}
