@@ -37,7 +37,9 @@ func newScenariosListCmd(s *streams) *cobra.Command {
 			list := scenarios.Catalogue()
 			if provider != "" {
 				if !oneOfString(provider, scenarios.Providers) {
-					return usageErr("unknown provider %q (want %s)", provider, strings.Join(scenarios.Providers, " or "))
+					// The same check, and did-you-mean, as serve's.
+					_, err := resolveScenario(provider, "")
+					return err
 				}
 				var keep []*scenarios.Scenario
 				for _, sc := range list {

@@ -424,19 +424,39 @@ func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info se
 	}
 	cmd := exec.Command(path, command[1:]...)
 	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.in, s.out, s.err
+	cmd.Stdout, cmd.Stderr = s.out, s.err
 	// When a stream is not an *os.File, os/exec copies it through a pipe
 	// and Wait waits for that copy: a background process the command left
-	// holding stdout would keep serve waiting for as long as it runs, and
-	// a stdin that never ends would keep it waiting for ever. Once the
-	// command has exited, give the copies a moment, then stop waiting;
+	// holding stdout would keep serve waiting for as long as it runs. Once
+	// the command has exited, give the copies a moment, then stop waiting;
 	// the group kill below ends the leftovers.
 	cmd.WaitDelay = time.Second
+	// WaitDelay cannot end a Read from stdin that never returns (an
+	// embedding program's reader it keeps open), so serve copies such a
+	// stdin itself and does not wait for that copy.
+	var stdinPipe io.WriteCloser
+	switch in := s.in.(type) {
+	case nil:
+	case *os.File:
+		cmd.Stdin = in
+	default:
+		if stdinPipe, err = cmd.StdinPipe(); err != nil {
+			return usageErr("cannot run %q: %v", command[0], err)
+		}
+	}
 	// Its own process group, so a signal reaches everything it started and
 	// nothing outlives serve.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return usageErr("cannot run %q: %v", command[0], err)
+	}
+	if stdinPipe != nil {
+		// Wait closes the pipe when the command exits, which ends this
+		// copy at the reader's next data.
+		go func() {
+			_, _ = io.Copy(stdinPipe, s.in)
+			stdinPipe.Close()
+		}()
 	}
 	pgid := cmd.Process.Pid
 	done := make(chan error, 1)
