@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -123,6 +124,7 @@ type Provider struct {
 
 	closed    chan struct{}
 	closeOnce sync.Once
+	inflight  atomic.Int64
 }
 
 // AdminPrefix is the path prefix of the admin API, reserved on every host.
@@ -299,8 +301,14 @@ func isLoopbackHost(h string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// InFlight reports how many requests are being answered now; a harness
+// waits for zero before it judges a message settled.
+func (p *Provider) InFlight() int64 { return p.inflight.Load() }
+
 // ServeHTTP answers one request.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.inflight.Add(1)
+	defer p.inflight.Add(-1)
 	start := time.Now()
 	path := r.URL.Path
 	host := strings.ToLower(r.Host)

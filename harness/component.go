@@ -1,0 +1,283 @@
+package harness
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/refreshproof/refreshproof/mockprovider"
+)
+
+// Strategy is how a component decides to refresh.
+type Strategy string
+
+const (
+	// StrategyOn401 refreshes when the API answers 401 (the platform's
+	// documented default).
+	StrategyOn401 Strategy = "on-401"
+	// StrategyEveryCall refreshes before every API call.
+	StrategyEveryCall Strategy = "every-call"
+	// StrategyBeforeExpiry refreshes when the token's lifetime has passed.
+	StrategyBeforeExpiry Strategy = "before-expiry"
+)
+
+// Strategies lists the valid strategies.
+var Strategies = []Strategy{StrategyOn401, StrategyEveryCall, StrategyBeforeExpiry}
+
+// KeysPolicy is how the mock platform applies an updateKeys body to the
+// account's stored keys.
+type KeysPolicy string
+
+const (
+	// KeysReplace replaces the keys with the emitted object, as the
+	// platform documents ("keys object is overwritten entirely").
+	KeysReplace KeysPolicy = "replace"
+	// KeysShallow merges the emitted object's top-level fields.
+	KeysShallow KeysPolicy = "shallow"
+	// KeysDeep merges objects recursively.
+	KeysDeep KeysPolicy = "deep"
+)
+
+// ConfigFile is the name of the component description a component
+// directory may hold.
+const ConfigFile = "refreshproof.yaml"
+
+// Component describes a component under test. Zero fields take the
+// defaults Resolve documents.
+type Component struct {
+	// Dir is the component directory, holding component.json and its
+	// installed node_modules.
+	Dir string `yaml:"-" json:"dir"`
+	// Provider is "salesforce" or "microsoft".
+	Provider string `yaml:"provider" json:"provider"`
+	// Function is the action or trigger to run, by its component.json name.
+	Function string `yaml:"function" json:"function"`
+	// CredentialField is the cfg field that holds the OAuth token
+	// response. Empty means "oauth".
+	CredentialField string `yaml:"credentialField" json:"credentialField"`
+	// ClientIDEnv and ClientSecretEnv name the environment variables that
+	// carry the OAuth client. Empty means OAUTH_CLIENT_ID and
+	// OAUTH_CLIENT_SECRET plus the provider's (MSAPP_CLIENT_ID,
+	// SALESFORCE_KEY, ...).
+	ClientIDEnv     []string `yaml:"clientIdEnv" json:"clientIdEnv,omitempty"`
+	ClientSecretEnv []string `yaml:"clientSecretEnv" json:"clientSecretEnv,omitempty"`
+	// Strategy is how the component refreshes. Empty means on-401.
+	Strategy Strategy `yaml:"strategy" json:"strategy"`
+	// Body is the default message body; a scenario's message body is
+	// merged over it. Nil means {}.
+	Body map[string]any `yaml:"body" json:"body,omitempty"`
+	// Cfg holds extra step configuration fields.
+	Cfg map[string]any `yaml:"cfg" json:"cfg,omitempty"`
+	// Env holds extra environment variables for the component.
+	Env map[string]string `yaml:"env" json:"env,omitempty"`
+	// Timeout bounds each message, from its start to quiescence. Zero
+	// means 30s.
+	Timeout time.Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// KeysPolicy is how updateKeys is applied. Empty means replace.
+	KeysPolicy KeysPolicy `yaml:"keysPolicy" json:"keysPolicy,omitempty"`
+	// Expect lists the rule results a team expects (read by the checks).
+	Expect map[string]any `yaml:"expect" json:"-"`
+
+	// Filled by Resolve.
+	Name          string `yaml:"-" json:"name,omitempty"`
+	Version       string `yaml:"-" json:"version,omitempty"`
+	SailorDir     string `yaml:"-" json:"-"`
+	SailorVersion string `yaml:"-" json:"sailorVersion,omitempty"`
+	Main          string `yaml:"-" json:"main,omitempty"`
+}
+
+// SetupError is a component that cannot be run, with what to do about it.
+type SetupError struct {
+	Problem string
+	Fix     string
+}
+
+func (e *SetupError) Error() string {
+	if e.Fix == "" {
+		return "harness: " + e.Problem
+	}
+	return "harness: " + e.Problem + "; " + e.Fix
+}
+
+func setupErr(fix, format string, args ...any) error {
+	return &SetupError{Problem: fmt.Sprintf(format, args...), Fix: fix}
+}
+
+// LoadComponent reads dir's refreshproof.yaml, if any. Fields it leaves
+// empty can be set by the caller (flags) before Resolve.
+func LoadComponent(dir string) (*Component, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, setupErr("", "component directory %s: %v", dir, err)
+	}
+	c := &Component{}
+	data, err := os.ReadFile(filepath.Join(abs, ConfigFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, setupErr("", "reading %s: %v", ConfigFile, err)
+	default:
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
+			return nil, setupErr("see the README for its fields", "%s: %v", filepath.Join(dir, ConfigFile), strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+	}
+	c.Dir = abs
+	return c, nil
+}
+
+var defaultClientEnv = map[string][2][]string{
+	"salesforce": {{"OAUTH_CLIENT_ID", "SALESFORCE_KEY", "SALESFORCE_CLIENT_ID"}, {"OAUTH_CLIENT_SECRET", "SALESFORCE_SECRET", "SALESFORCE_CLIENT_SECRET"}},
+	"microsoft":  {{"OAUTH_CLIENT_ID", "MSAPP_CLIENT_ID"}, {"OAUTH_CLIENT_SECRET", "MSAPP_CLIENT_SECRET"}},
+}
+
+// Resolve fills defaults and checks that the component can run: its
+// component.json, the function, the function's main file, and the
+// component's own installed sailor. Each problem is a *SetupError that
+// says what to do.
+func (c *Component) Resolve() error {
+	if _, ok := defaultClientEnv[c.Provider]; !ok {
+		if c.Provider == "" {
+			return setupErr("pass --provider salesforce|microsoft or set provider in "+ConfigFile, "no provider given")
+		}
+		msg := fmt.Sprintf("unknown provider %q", c.Provider)
+		if s := mockprovider.Suggest(c.Provider, []string{"salesforce", "microsoft"}); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return setupErr("use salesforce or microsoft", "%s", msg)
+	}
+	if c.CredentialField == "" {
+		c.CredentialField = "oauth"
+	}
+	if c.Strategy == "" {
+		c.Strategy = StrategyOn401
+	}
+	if !oneOf(c.Strategy, Strategies) {
+		return setupErr("use on-401, every-call or before-expiry", "unknown strategy %q", c.Strategy)
+	}
+	if c.KeysPolicy == "" {
+		c.KeysPolicy = KeysReplace
+	}
+	if !oneOf(c.KeysPolicy, []KeysPolicy{KeysReplace, KeysShallow, KeysDeep}) {
+		return setupErr("use replace, shallow or deep", "unknown keys policy %q", c.KeysPolicy)
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	def := defaultClientEnv[c.Provider]
+	if len(c.ClientIDEnv) == 0 {
+		c.ClientIDEnv = def[0]
+	}
+	if len(c.ClientSecretEnv) == 0 {
+		c.ClientSecretEnv = def[1]
+	}
+
+	if st, err := os.Stat(c.Dir); err != nil || !st.IsDir() {
+		return setupErr("pass the directory that holds component.json", "%s is not a directory", c.Dir)
+	}
+	raw, err := os.ReadFile(filepath.Join(c.Dir, "component.json"))
+	if err != nil {
+		return setupErr("pass the directory of an elastic.io component (the one with component.json)", "no component.json in %s", c.Dir)
+	}
+	var desc struct {
+		Title    string                     `json:"title"`
+		Triggers map[string]json.RawMessage `json:"triggers"`
+		Actions  map[string]json.RawMessage `json:"actions"`
+	}
+	if err := json.Unmarshal(raw, &desc); err != nil {
+		return setupErr("fix the JSON", "component.json in %s: %v", c.Dir, err)
+	}
+	var names []string
+	for n := range desc.Triggers {
+		names = append(names, n)
+	}
+	for n := range desc.Actions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if c.Function == "" {
+		if len(names) == 1 {
+			c.Function = names[0]
+		} else {
+			return setupErr(fmt.Sprintf("pass --action with one of: %s", strings.Join(names, ", ")), "no function given")
+		}
+	}
+	def2, ok := desc.Triggers[c.Function]
+	if !ok {
+		def2, ok = desc.Actions[c.Function]
+	}
+	if !ok {
+		msg := fmt.Sprintf("component.json has no action or trigger %q", c.Function)
+		if s := mockprovider.Suggest(c.Function, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return setupErr("its functions are: "+strings.Join(names, ", "), "%s", msg)
+	}
+	var fn struct {
+		Main string `json:"main"`
+	}
+	if err := json.Unmarshal(def2, &fn); err != nil || fn.Main == "" {
+		return setupErr("give it a \"main\" file", "function %q in component.json has no main", c.Function)
+	}
+	if !nodeFileExists(filepath.Join(c.Dir, fn.Main)) {
+		return setupErr("fix \"main\" in component.json", "function %q: main file %s does not exist", c.Function, fn.Main)
+	}
+	c.Main = fn.Main
+
+	var pkg struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	}
+	if b, err := os.ReadFile(filepath.Join(c.Dir, "package.json")); err == nil {
+		_ = json.Unmarshal(b, &pkg)
+	}
+	c.Name, c.Version = pkg.Name, pkg.Version
+	if c.Name == "" {
+		c.Name = filepath.Base(c.Dir)
+	}
+
+	c.SailorDir = filepath.Join(c.Dir, "node_modules", "elasticio-sailor-nodejs")
+	var sailor struct {
+		Version string `json:"version"`
+	}
+	b, err := os.ReadFile(filepath.Join(c.SailorDir, "package.json"))
+	if err != nil {
+		return setupErr(fmt.Sprintf("run `npm ci` (or `npm install`) in %s", c.Dir), "the component's sailor (elasticio-sailor-nodejs) is not installed")
+	}
+	_ = json.Unmarshal(b, &sailor)
+	c.SailorVersion = sailor.Version
+	if _, err := exec.LookPath("node"); err != nil {
+		return setupErr("install Node.js 18 or newer and put node on PATH", "node is not on PATH")
+	}
+	return nil
+}
+
+// nodeFileExists resolves a module path the way require does for a file.
+func nodeFileExists(p string) bool {
+	for _, cand := range []string{p, p + ".js", p + ".cjs", p + ".mjs", filepath.Join(p, "index.js")} {
+		if st, err := os.Stat(cand); err == nil && !st.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+func oneOf[T comparable](v T, vs []T) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

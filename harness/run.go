@@ -1,0 +1,626 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/refreshproof/refreshproof/internal/nodepreload"
+	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
+)
+
+// Runner runs components through scenarios. The zero value is ready to
+// use with the defaults its fields document.
+type Runner struct {
+	// Reveal keeps tokens and secrets in traces; by default they are
+	// replaced by labels (AT#2, RT#1).
+	Reveal bool
+	// OutputLimit bounds the stdout and stderr kept per process. Zero
+	// means 256 KiB.
+	OutputLimit int
+	// Quiet is how long nothing may happen after a message before it is
+	// settled. Zero means 300ms.
+	Quiet time.Duration
+	// Parallel bounds RunAll's concurrent scenarios. Zero means one per CPU.
+	Parallel int
+}
+
+// Run drives component c through scenario sc with the default Runner.
+func Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (Trace, error) {
+	return Runner{}.Run(ctx, c, sc)
+}
+
+// ids of the simulated platform objects; fixed so traces compare.
+const (
+	flowID    = "6180a8d0f0c4a10012345678"
+	stepID    = "step_1"
+	accountID = "6180a8d0f0c4a100acc00001"
+	apiUser   = "refreshproof@example.com"
+)
+
+// run is the state of one scenario run.
+type run struct {
+	r        Runner
+	c        *Component
+	sc       *scenarios.Scenario
+	p        *mockprovider.Provider
+	pl       *platform
+	tmp      string
+	env      []string
+	driver   string
+	netLog   string
+	trace    Trace
+	cur      *container
+	pending  map[int][2]int // emits not yet settled, by driver id: message and event index
+	msgIndex map[string]int // driver message id → index
+}
+
+// Run drives component c through scenario sc: it starts the mock
+// provider and platform, runs the component's processes as the steps
+// say, and returns the trace. An error means the run could not be made
+// (the component cannot start at all, a temp dir cannot be made); what
+// the component did wrong is in the trace, not in the error.
+func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (Trace, error) {
+	if r.OutputLimit <= 0 {
+		r.OutputLimit = 256 << 10
+	}
+	if r.Quiet <= 0 {
+		r.Quiet = 300 * time.Millisecond
+	}
+	if c.SailorDir == "" {
+		if err := c.Resolve(); err != nil {
+			return Trace{}, err
+		}
+	}
+	if sc.Provider != c.Provider {
+		return Trace{}, fmt.Errorf("harness: scenario %s is for %s, the component for %s", sc.Name, sc.Provider, c.Provider)
+	}
+	d, cfg, err := sc.Build()
+	if err != nil {
+		return Trace{}, err
+	}
+	p, err := mockprovider.New(d, cfg)
+	if err != nil {
+		return Trace{}, err
+	}
+	gr, ok := d.(mockprovider.GrantResponder)
+	if !ok {
+		return Trace{}, fmt.Errorf("harness: the %s dialect cannot render a sign-in token response", d.Name())
+	}
+	tmp, err := os.MkdirTemp("", "refreshproof-run-")
+	if err != nil {
+		return Trace{}, fmt.Errorf("harness: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	srv, err := mockprovider.NewUnstartedServer(p, "127.0.0.1:0")
+	if err != nil {
+		return Trace{}, err
+	}
+	srv.RealHosts = true // the component is redirected, so real names are right
+	if err := srv.StartTLS(); err != nil {
+		return Trace{}, err
+	}
+	defer srv.Close()
+	caFile := filepath.Join(tmp, "ca.pem")
+	if err := srv.CA.WriteCert(caFile); err != nil {
+		return Trace{}, err
+	}
+
+	signIn, err := gr.GrantResponse(p, p.Initial())
+	if err != nil {
+		return Trace{}, err
+	}
+	var signInObj any
+	if err := json.Unmarshal(signIn, &signInObj); err != nil {
+		return Trace{}, fmt.Errorf("harness: sign-in response: %w", err)
+	}
+	pl := &platform{
+		flowID: flowID, stepID: stepID, accountID: accountID, user: apiUser, key: p.Random(32),
+		credentialField: c.CredentialField, policy: c.KeysPolicy, stepFields: c.Cfg,
+		journal: p.Journal(), clock: p.Clock(), message: -1,
+		keys: map[string]any{c.CredentialField: signInObj},
+	}
+	pln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return Trace{}, fmt.Errorf("harness: platform listener: %w", err)
+	}
+	plSrv := &http.Server{Handler: pl, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = plSrv.Serve(pln) }()
+	defer plSrv.Close()
+
+	ru := &run{r: r, c: c, sc: sc, p: p, pl: pl, tmp: tmp, pending: map[int][2]int{}, msgIndex: map[string]int{}}
+	if ru.driver, err = writeDriver(tmp); err != nil {
+		return Trace{}, err
+	}
+	pre, err := nodepreload.Write(tmp)
+	if err != nil {
+		return Trace{}, err
+	}
+	ru.netLog = filepath.Join(tmp, "net.log")
+	addr := srv.Listener.Addr().(*net.TCPAddr)
+	redirect := nodepreload.Redirect{Host: addr.IP.String(), Port: addr.Port, Hosts: d.Hosts(), Block: true, Log: ru.netLog}
+	ru.env, err = ru.environment(pre, redirect, caFile, "http://"+pln.Addr().String())
+	if err != nil {
+		return Trace{}, err
+	}
+
+	ru.trace = Trace{
+		Version:  TraceVersion,
+		Scenario: TraceScenario{Name: sc.Name, Provider: sc.Provider, Source: sc.Source, Description: sc.Description, Labels: sc.Labels},
+		Component: TraceComponent{Dir: c.Dir, Name: c.Name, Version: c.Version, Function: c.Function, Strategy: c.Strategy,
+			CredentialField: c.CredentialField, SailorVersion: c.SailorVersion},
+		Started:     time.Now(),
+		InitialKeys: pl.currentKeys(),
+	}
+	err = ru.steps(ctx)
+	if ru.cur != nil {
+		ru.endContainer("run-ended", 5*time.Second)
+	}
+	ru.finish()
+	if !r.Reveal {
+		ru.trace.Redact(p.Redactor())
+	}
+	return ru.trace, err
+}
+
+// environment is what every container of the run starts with: the
+// machine's environment less anything that would steer the component
+// elsewhere, the sailor's variables, the OAuth client, and the redirect.
+func (ru *run) environment(preload string, redirect nodepreload.Redirect, caFile, apiURI string) ([]string, error) {
+	client := ru.p.Client()
+	set := map[string]string{
+		"ELASTICIO_FLOW_ID": flowID, "ELASTICIO_EXEC_ID": "exec_1", "ELASTICIO_STEP_ID": stepID,
+		"ELASTICIO_CONTAINER_ID": "container_1", "ELASTICIO_WORKSPACE_ID": "workspace_1",
+		"ELASTICIO_USER_ID": "user_1", "ELASTICIO_COMP_ID": "comp_1", "ELASTICIO_FUNCTION": ru.c.Function,
+		"ELASTICIO_API_URI": apiURI, "ELASTICIO_API_USERNAME": apiUser, "ELASTICIO_API_KEY": ru.pl.key,
+		// The AMQP connection is replaced in memory; these only satisfy
+		// the sailor's settings check.
+		"ELASTICIO_AMQP_URI": "amqp://guest:guest@127.0.0.1:5672", "ELASTICIO_LISTEN_MESSAGES_ON": "step_1:messages",
+		"ELASTICIO_PUBLISH_MESSAGES_TO": "exchange_1", "ELASTICIO_DATA_ROUTING_KEY": "step_1.data",
+		"ELASTICIO_ERROR_ROUTING_KEY": "step_1.error", "ELASTICIO_REBOUND_ROUTING_KEY": "step_1.rebound",
+		"ELASTICIO_SNAPSHOT_ROUTING_KEY": "step_1.snapshot", "ELASTICIO_MESSAGE_CRYPTO_IV": "0123456789abcdef",
+		"ELASTICIO_MESSAGE_CRYPTO_PASSWORD": "refreshproof", "ELASTICIO_COMPONENT_PATH": "",
+		"LOG_LEVEL":                    "warn",
+		"NODE_EXTRA_CA_CERTS":          caFile,
+		"REFRESHPROOF_SAILOR":          ru.c.SailorDir,
+		"REFRESHPROOF_CLOCK_OFFSET_MS": "0",
+	}
+	for _, k := range ru.c.ClientIDEnv {
+		set[k] = client.ID
+	}
+	for _, k := range ru.c.ClientSecretEnv {
+		set[k] = client.Secret
+	}
+	for k, v := range ru.c.Env {
+		set[k] = v
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ours := set[k]; ours || strings.HasPrefix(k, "ELASTICIO_") || strings.HasPrefix(k, "REFRESHPROOF_") ||
+			k == "NODE_OPTIONS" || k == "NODE_TLS_REJECT_UNAUTHORIZED" || strings.HasSuffix(strings.ToUpper(k), "_PROXY") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	for k, v := range set {
+		env = append(env, k+"="+v)
+	}
+	extra, err := nodepreload.Env(preload, redirect, nil)
+	if err != nil {
+		return nil, err
+	}
+	return append(env, extra...), nil
+}
+
+func (ru *run) steps(ctx context.Context) error {
+	msgN := 0
+	for i, st := range ru.sc.Steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		switch {
+		case st.Advance > 0:
+			ru.p.Clock().Advance(st.Advance)
+			if ru.cur != nil {
+				_ = ru.cur.send(map[string]any{"cmd": "clock", "offsetMs": ru.p.Clock().Offset().Milliseconds()})
+			}
+		case st.Restart:
+			if ru.cur != nil {
+				ru.endContainer("restart", 5*time.Second)
+			}
+		case st.Message != nil:
+			ru.message(ctx, i, msgN, st.Message)
+			msgN++
+		}
+	}
+	return nil
+}
+
+// mergeBody lays the scenario's body over the component's default one.
+func mergeBody(base map[string]any, over json.RawMessage) json.RawMessage {
+	out := map[string]any{}
+	for k, v := range base {
+		out[k] = v
+	}
+	var m map[string]any
+	if len(over) > 0 && json.Unmarshal(over, &m) == nil {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+// startContainer starts a component process and waits until its sailor
+// is ready. A set-up failure is recorded and returns false.
+func (ru *run) startContainer(deadline time.Time) (string, bool) {
+	env := append(append([]string(nil), ru.env...), fmt.Sprintf("REFRESHPROOF_CLOCK_OFFSET_MS=%d", ru.p.Clock().Offset().Milliseconds()))
+	ct, err := startContainer(len(ru.trace.Containers), ru.c, env, ru.driver, ru.r.OutputLimit)
+	if err != nil {
+		return err.Error(), false
+	}
+	ru.cur = ct
+	ru.trace.Containers = append(ru.trace.Containers, Container{Index: ct.index, Started: ct.started})
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-ct.events:
+			if !ok {
+				<-ct.exited
+				detail := "the component's process exited before its sailor was ready"
+				ru.endContainer("setup-failed", 0)
+				return detail, false
+			}
+			switch ev.Ev {
+			case "ready":
+				if ev.Node != "" {
+					ru.trace.Component.NodeVersion = ev.Node
+				}
+				return "", true
+			case "fatal":
+				detail := fmt.Sprintf("the sailor could not start the component (%s): %s", ev.Phase, errorText(ev.Error))
+				ru.trace.Containers[ct.index].Fatal = detail
+				ru.endContainer("setup-failed", 2*time.Second)
+				return detail, false
+			default:
+				ru.handle(ev, -1, nil)
+			}
+		case <-timer.C:
+			ru.endContainer("timeout", 0)
+			return "the component's sailor was not ready within the time limit", false
+		}
+	}
+}
+
+// endContainer stops the current container (grace 0 kills it at once)
+// and records how it ended.
+func (ru *run) endContainer(reason string, grace time.Duration) {
+	ct := ru.cur
+	ru.cur = nil
+	if grace > 0 {
+		ct.stop(grace)
+	} else {
+		ct.kill()
+	}
+	// Events still buffered (a late emit) belong to the trace too. The
+	// pipe closes when the last holder of fd 3 dies; a process that left
+	// the group could keep it open, so the drain is bounded.
+	drain := time.NewTimer(2 * time.Second)
+	defer drain.Stop()
+drainLoop:
+	for {
+		select {
+		case ev, ok := <-ct.events:
+			if !ok {
+				break drainLoop
+			}
+			ru.handle(ev, -1, nil)
+		case <-drain.C:
+			ru.trace.Problems = append(ru.trace.Problems, fmt.Sprintf("container %d: its event pipe stayed open after the process ended (a process it started left its group)", ct.index))
+			break drainLoop
+		}
+	}
+	rec := ct.record(reason)
+	rec.Fatal = ru.trace.Containers[ct.index].Fatal
+	ru.trace.Containers[ct.index] = rec
+	ru.trace.Problems = append(ru.trace.Problems, ct.bad...)
+}
+
+// handle files one driver event. msg is the message being processed
+// (index, or -1); m is its record.
+func (ru *run) handle(ev driverEvent, msg int, m *Message) {
+	// Events carry the message they belong to; a late one lands where it
+	// started, not in the message running now.
+	target := m
+	if ev.Msg != nil {
+		if i, ok := ru.msgIndex[*ev.Msg]; ok && i != msg {
+			target = &ru.trace.Messages[i]
+		}
+	}
+	switch ev.Ev {
+	case "emit":
+		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Counts().Total, Truncated: ev.Truncated}
+		if ev.Truncated && len(e.Args) == 0 {
+			e.Args, _ = json.Marshal(ev.Preview)
+		}
+		if target == nil {
+			ru.trace.Problems = append(ru.trace.Problems, fmt.Sprintf("emit %q outside any message", ev.Name))
+			return
+		}
+		for _, prev := range target.Events {
+			if prev.Name == "end" {
+				e.AfterEnd = true
+			}
+		}
+		target.Events = append(target.Events, e)
+		ru.pending[ev.ID] = [2]int{ru.msgIndex[fmt.Sprintf("m%d", target.Index)], len(target.Events) - 1}
+	case "emit-settled":
+		if at, ok := ru.pending[ev.ID]; ok {
+			e := &ru.trace.Messages[at[0]].Events[at[1]]
+			e.Settled = true
+			if ev.OK != nil && !*ev.OK {
+				e.SettleError = errorText(ev.Error)
+			}
+			delete(ru.pending, ev.ID)
+		}
+	case "uncaughtException", "unhandledRejection":
+		text := ev.Ev + ": " + errorText(ev.Error)
+		if ru.cur != nil {
+			ru.cur.mu.Lock()
+			ru.cur.uncaught = append(ru.cur.uncaught, text)
+			ru.cur.mu.Unlock()
+		}
+		if target != nil {
+			target.Detail = strings.TrimSpace(target.Detail + "\n" + text)
+		}
+	case "protocol-error":
+		ru.trace.Problems = append(ru.trace.Problems, "driver: "+ev.Line)
+	}
+}
+
+// message delivers one message and records what happened until it
+// settled, timed out or crashed.
+func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Message) {
+	start := time.Now()
+	deadline := start.Add(ru.c.Timeout)
+	ru.trace.Messages = append(ru.trace.Messages, Message{
+		Index: index, Label: sm.Label, Step: step, Body: mergeBody(ru.c.Body, sm.Body), Started: start,
+		VirtualTime: ru.p.Clock().Now(), JournalFrom: ru.p.Journal().Counts().Total, KeysBefore: ru.pl.currentKeys(), Container: -1,
+	})
+	mi := len(ru.trace.Messages) - 1
+	id := fmt.Sprintf("m%d", index)
+	ru.msgIndex[id] = mi
+	ru.pl.setMessage(index)
+	defer ru.pl.setMessage(-1)
+	finish := func(o Outcome, detail string) {
+		m := &ru.trace.Messages[mi]
+		m.Outcome = o
+		if detail != "" {
+			m.Detail = strings.TrimSpace(detail + "\n" + m.Detail)
+		}
+		m.Ended = time.Now()
+		m.Duration = m.Ended.Sub(start)
+		m.JournalTo = ru.p.Journal().Counts().Total
+		m.KeysAfter = ru.pl.currentKeys()
+	}
+	if ru.cur != nil && !ru.cur.alive() {
+		ru.endContainer("crash", 0)
+	}
+	if ru.cur == nil {
+		if detail, ok := ru.startContainer(deadline); !ok {
+			finish(OutcomeNotRun, detail)
+			return
+		}
+	}
+	ct := ru.cur
+	ru.trace.Messages[mi].Container = ct.index
+	cmd := map[string]any{"cmd": "message", "id": id, "messageId": fmt.Sprintf("%s-%d-%s", ru.sc.Name, index, ru.p.Random(8)),
+		"body": json.RawMessage(ru.trace.Messages[mi].Body), "clockOffsetMs": ru.p.Clock().Offset().Milliseconds()}
+	if err := ct.send(cmd); err != nil {
+		ru.endContainer("crash", 0)
+		finish(OutcomeCrash, "the component's process stopped reading: "+err.Error())
+		return
+	}
+	processed := false
+	var lastActivity time.Time
+	lastSeq := ru.p.Journal().Counts().Total
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-ct.events:
+			if !ok { // fd 3 closed: the process is gone
+				<-ct.exited
+				ru.endContainer("crash", 0)
+				finish(OutcomeCrash, ru.crashDetail(ct))
+				return
+			}
+			lastActivity = time.Now()
+			if ev.Ev == "processed" && ev.Msg != nil && *ev.Msg == id {
+				processed = true
+				if len(ev.Error) > 0 {
+					ru.trace.Messages[mi].Detail = "processing failed: " + errorText(ev.Error)
+				}
+				continue
+			}
+			ru.handle(ev, mi, &ru.trace.Messages[mi])
+		case <-tick.C:
+			if seq := ru.p.Journal().Counts().Total; seq != lastSeq {
+				lastSeq, lastActivity = seq, time.Now()
+			}
+			if processed && len(ru.pending) == 0 && ru.p.InFlight() == 0 && ru.pl.inflight.Load() == 0 && time.Since(lastActivity) >= ru.r.Quiet {
+				finish(ru.outcome(mi), "")
+				return
+			}
+		case <-timer.C:
+			ru.endContainer("timeout", 0)
+			why := "the message did not end within " + ru.c.Timeout.String()
+			if processed {
+				why = fmt.Sprintf("the message ended but the component was still busy %s after it started (requests or emits in flight)", ru.c.Timeout)
+			}
+			finish(OutcomeTimeout, why+"; the container was killed")
+			return
+		case <-ctx.Done():
+			ru.endContainer("run-ended", 0)
+			finish(OutcomeTimeout, "the run was cancelled")
+			return
+		}
+	}
+}
+
+func (ru *run) crashDetail(ct *container) string {
+	rec := ru.trace.Containers[ct.index]
+	detail := fmt.Sprintf("the component's process exited (code %d", rec.ExitCode)
+	if rec.Signal != "" {
+		detail += ", signal " + rec.Signal
+	}
+	detail += ") during the message"
+	if tail := lastLines(rec.Stderr, 8); tail != "" {
+		detail += "; stderr ends with:\n" + tail
+	}
+	return detail
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+func (ru *run) outcome(mi int) Outcome {
+	ended, failed := false, false
+	for _, e := range ru.trace.Messages[mi].Events {
+		switch e.Name {
+		case "end":
+			ended = true
+		case "error":
+			failed = true
+		}
+	}
+	switch {
+	case !ended:
+		return OutcomeNoEnd
+	case failed:
+		return OutcomeError
+	}
+	return OutcomeOK
+}
+
+// finish collects what the provider and platform saw.
+func (ru *run) finish() {
+	t := &ru.trace
+	t.Duration = time.Since(t.Started)
+	t.FinalKeys = ru.pl.currentKeys()
+	t.KeyUpdates = ru.pl.keyUpdates()
+	t.Journal = ru.p.Journal().Entries(mockprovider.Filter{})
+	t.Counts = ru.p.Journal().Counts()
+	t.Tokens = ru.p.Authority().Tokens()
+	t.Families = ru.p.Authority().Families()
+	t.Network = readNetLog(ru.netLog, t.Containers)
+	if t.Messages == nil {
+		t.Messages = []Message{}
+	}
+}
+
+// readNetLog reads the preload's connection log, attributing each line
+// to the container whose process wrote it.
+func readNetLog(path string, cs []Container) []NetEvent {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	byPID := map[int]int{}
+	for _, c := range cs {
+		byPID[c.PID] = c.Index
+	}
+	var out []NetEvent
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l struct {
+			Time  int64  `json:"time"`
+			PID   int    `json:"pid"`
+			Event string `json:"event"`
+			Host  string `json:"host"`
+			Port  any    `json:"port"`
+			TLS   bool   `json:"tls"`
+		}
+		if json.Unmarshal(sc.Bytes(), &l) != nil {
+			continue
+		}
+		idx, ok := byPID[l.PID]
+		if !ok {
+			idx = -1 // a child process the component started
+		}
+		out = append(out, NetEvent{Event: l.Event, Host: l.Host, Port: l.Port, TLS: l.TLS, Container: idx, Time: time.UnixMilli(l.Time)})
+	}
+	return out
+}
+
+// Result is one scenario's outcome in RunAll.
+type Result struct {
+	Scenario *scenarios.Scenario
+	Trace    Trace
+	Err      error
+}
+
+// RunAll runs c through every scenario, Parallel at a time, and returns
+// the results in the scenarios' order. progress, when set, is called as
+// each one finishes (from one goroutine at a time).
+func (r Runner) RunAll(ctx context.Context, c *Component, list []*scenarios.Scenario, progress func(done, total int, res Result)) []Result {
+	if c.SailorDir == "" {
+		if err := c.Resolve(); err != nil {
+			out := make([]Result, len(list))
+			for i, sc := range list {
+				out[i] = Result{Scenario: sc, Err: err}
+			}
+			return out
+		}
+	}
+	n := r.Parallel
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	out := make([]Result, len(list))
+	sem := make(chan struct{}, n)
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for i, sc := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			tr, err := r.Run(ctx, c, sc)
+			res := Result{Scenario: sc, Trace: tr, Err: err}
+			out[i] = res
+			if progress != nil {
+				mu.Lock()
+				done++
+				progress(done, len(list), res)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
