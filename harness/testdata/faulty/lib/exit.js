@@ -1,0 +1,4 @@
+exports.process = async function process() {
+  process_exit(7);
+};
+function process_exit(code) { process.exit(code); }

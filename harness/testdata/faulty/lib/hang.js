@@ -1,0 +1,4 @@
+// Callback style without ever emitting end: the sailor has no timeout.
+exports.process = function process() {
+  setInterval(() => {}, 1000);
+};
