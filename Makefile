@@ -1,0 +1,24 @@
+# The README's commands. `make test` installs the npm packages of every
+# Node.js component the tests run (from their committed lock files; only
+# when a lock file changed since the last install), then runs the tests.
+
+LOCKS := $(shell git ls-files '*package-lock.json' 2>/dev/null | grep -v node_modules)
+STAMPS := $(LOCKS:package-lock.json=node_modules/.package-lock.json)
+
+.PHONY: test deps check
+
+test: deps
+	go test -race ./...
+
+deps: $(STAMPS)
+
+# npm ci writes node_modules/.package-lock.json; it is older than the lock
+# file only when the lock file changed.
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
+
+check: deps
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	go test -race ./...
