@@ -1,0 +1,451 @@
+'use strict';
+// refreshproof node driver: runs an unmodified elastic.io Node.js component
+// with the component's own sailor (elasticio-sailor-nodejs), in process, with
+// the sailor's AMQP connection replaced by an in-memory stand-in
+// (reference/platform.md 7.3). The Go side starts it as
+//
+//   node /abs/path/driver.js        (cwd = the component directory)
+//
+// and talks to it through three channels:
+//   - stdin: commands, one JSON object per line (message, clock, exit);
+//   - fd 3:  events, one JSON object per line, written synchronously so that
+//            their order is exact (stdout and stderr belong to the component);
+//   - the exit code: 0 after exit or stdin EOF, 3 when set-up fails,
+//            4 after an uncaught exception (run.js exits on those too).
+//
+// Commands: {"cmd":"message","id","messageId","body","clockOffsetMs"?},
+// {"cmd":"clock","offsetMs"}, {"cmd":"exit"}. Every event carries "seq"
+// (1, 2, ...), "t" (real epoch ms) and "msg" (the id of the message that
+// was last started, null before the first): ready, fatal{phase,error},
+// emit{id,name,args,unbound?,truncated?}, emit-settled{id,ok,handled|error},
+// amqp{op,payload,headers?}, processed{error?}, uncaughtException{error},
+// unhandledRejection{error}, protocol-error{line,error}.
+//
+// The driver uses only Node built-ins and the component's installed sailor.
+
+// The virtual clock comes first, before anything else is required, so that
+// every module (the sailor, the component, their HTTP clients) sees it.
+const RealDate = Date;
+let clockOffsetMs = parseOffset(process.env.REFRESHPROOF_CLOCK_OFFSET_MS, 0);
+installVirtualClock();
+
+const fs = require('fs');
+const path = require('path');
+const http = require('http');
+const https = require('https');
+const readline = require('readline');
+const crypto = require('crypto');
+
+// Limits for one event line on fd 3.
+const MAX_EVENT_BYTES = 256 * 1024;
+const PREVIEW_CHARS = 4096;
+const MAX_DEPTH = 64;
+
+// ---------------------------------------------------------------------------
+// Virtual clock.
+
+function parseOffset(value, fallback) {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) ? Math.trunc(n) : fallback;
+}
+
+// installVirtualClock replaces the global Date with a function that behaves
+// like Date except that "now" (Date.now(), new Date(), Date()) is real time
+// plus clockOffsetMs. new Date(x) is unchanged, Date.prototype is shared (so
+// instanceof Date holds for dates made anywhere), and subclasses work.
+function installVirtualClock() {
+  const now = () => RealDate.now() + clockOffsetMs;
+  function VirtualDate(...args) {
+    if (!new.target) {
+      // Date() called as a function ignores its arguments and returns a string.
+      return new RealDate(now()).toString();
+    }
+    return Reflect.construct(RealDate, args.length === 0 ? [now()] : args, new.target);
+  }
+  Object.setPrototypeOf(VirtualDate, RealDate);
+  Object.defineProperty(VirtualDate, 'name', { value: 'Date' });
+  Object.defineProperty(VirtualDate, 'length', { value: 7 });
+  Object.defineProperty(VirtualDate, 'prototype', { value: RealDate.prototype, writable: false });
+  VirtualDate.now = function now_() { return now(); };
+  VirtualDate.parse = RealDate.parse;
+  VirtualDate.UTC = RealDate.UTC;
+  VirtualDate.toString = function toString() { return RealDate.toString(); };
+  // new (d.constructor)(+d), as lodash's cloneDeep does, must keep working.
+  Object.defineProperty(RealDate.prototype, 'constructor', {
+    value: VirtualDate, writable: true, configurable: true, enumerable: false,
+  });
+  globalThis.Date = VirtualDate;
+}
+
+// ---------------------------------------------------------------------------
+// Events on fd 3.
+
+// fd 3 is ours only if it was handed to us open (a pipe, socket, file or
+// terminal). Otherwise Node itself may have put its event loop's epoll
+// descriptor there, which must not be written to.
+const eventFd = (() => {
+  try {
+    const st = fs.fstatSync(3);
+    if (st.isFIFO() || st.isSocket() || st.isFile() || st.isCharacterDevice()) return 3;
+  } catch (e) {
+    // not open
+  }
+  return null; // run by hand: events go to stderr with a prefix
+})();
+let seq = 0;
+let currentMsg = null;
+
+function writeAll(fd, text) {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      if (e.code !== 'EAGAIN') throw e;
+      // A non-blocking pipe is full: wait a little for the reader.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+// emitEvent writes one event line. fields must not contain seq, t or msg.
+// payloadKey names the field that is replaced by a preview when the line
+// would exceed MAX_EVENT_BYTES.
+function emitEvent(fields, payloadKey) {
+  seq += 1;
+  const ev = Object.assign({ seq, t: RealDate.now(), msg: currentMsg }, fields);
+  let line = JSON.stringify(ev);
+  if (Buffer.byteLength(line, 'utf8') > MAX_EVENT_BYTES) {
+    const key = payloadKey && payloadKey in ev ? payloadKey : null;
+    const bulky = key ? JSON.stringify(ev[key]) : line;
+    const preview = (bulky || '').slice(0, PREVIEW_CHARS);
+    const size = Buffer.byteLength(bulky || '', 'utf8');
+    if (key) {
+      ev[key] = preview;
+      ev.truncated = true;
+      ev.size = size;
+      line = JSON.stringify(ev);
+    }
+    if (!key || Buffer.byteLength(line, 'utf8') > MAX_EVENT_BYTES) {
+      line = JSON.stringify({ seq, t: ev.t, msg: ev.msg, ev: ev.ev, truncated: true, size, preview });
+    }
+  }
+  try {
+    if (eventFd !== null) {
+      writeAll(eventFd, line + '\n');
+    } else {
+      writeAll(2, 'refreshproof-event: ' + line + '\n');
+    }
+  } catch (e) {
+    // The Go side went away: nothing is left to report to.
+    process.exit(eventFd !== null ? 5 : 1);
+  }
+}
+
+// jsonSafe returns a copy of value that JSON.stringify renders faithfully:
+// Errors become {name, message, stack}, Buffers a summary, circular
+// references "[Circular]", functions "[Function name]", bigints strings.
+function jsonSafe(value) {
+  const stack = [];
+  function walk(v, depth) {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+    if (v === undefined) return undefined;
+    if (typeof v === 'bigint') return v.toString();
+    if (typeof v === 'symbol') return v.toString();
+    if (typeof v === 'function') return `[Function ${v.name || 'anonymous'}]`;
+    if (stack.includes(v)) return '[Circular]';
+    if (depth > MAX_DEPTH) return '[Too deep]';
+    if (Buffer.isBuffer(v) || v instanceof Uint8Array) {
+      return { type: 'Buffer', length: v.length, base64Preview: Buffer.from(v.subarray(0, 32)).toString('base64') };
+    }
+    if (v instanceof Error) return errorSafe(v, depth);
+    if (v instanceof RealDate) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
+    stack.push(v);
+    try {
+      if (typeof v.toJSON === 'function' && !Array.isArray(v)) {
+        try {
+          return walk(v.toJSON(), depth + 1);
+        } catch (e) {
+          return `[toJSON threw: ${e && e.message}]`;
+        }
+      }
+      if (Array.isArray(v)) {
+        return v.map((x) => { const y = walk(x, depth + 1); return y === undefined ? null : y; });
+      }
+      if (v instanceof Map) {
+        return { type: 'Map', entries: walk(Array.from(v.entries()), depth + 1) };
+      }
+      if (v instanceof Set) {
+        return { type: 'Set', values: walk(Array.from(v.values()), depth + 1) };
+      }
+      if (typeof v.then === 'function') return '[Promise]';
+      const out = {};
+      for (const k of Object.keys(v)) {
+        let x;
+        try {
+          x = v[k];
+        } catch (e) {
+          x = `[getter threw: ${e && e.message}]`;
+        }
+        const y = walk(x, depth + 1);
+        if (y !== undefined) out[k] = y;
+      }
+      return out;
+    } finally {
+      stack.pop();
+    }
+  }
+  function errorSafe(err, depth) {
+    const out = { name: String(err.name || 'Error'), message: String(err.message), stack: String(err.stack || '') };
+    // A few well-known extras help to read a trace; bodies and requests of
+    // HTTP client errors are left out on purpose (they are big and circular).
+    for (const k of ['code', 'status', 'statusCode', 'errno']) {
+      if (err[k] !== undefined && (typeof err[k] === 'string' || typeof err[k] === 'number')) out[k] = err[k];
+    }
+    if (err.cause !== undefined && depth < MAX_DEPTH) out.cause = walk(err.cause, depth + 1);
+    return out;
+  }
+  return walk(value, 0);
+}
+
+function errorInfo(err) {
+  if (err instanceof Error) return jsonSafe(err);
+  if (err && typeof err === 'object' && 'message' in err) {
+    return { name: String(err.name || 'Error'), message: String(err.message), stack: String(err.stack || '') };
+  }
+  return { name: 'Error', message: String(err), stack: '' };
+}
+
+// ---------------------------------------------------------------------------
+// Process-level failures, as run.js handles them: an uncaught exception
+// kills the container, an unhandled rejection is only logged.
+
+process.on('uncaughtException', (err) => {
+  emitEvent({ ev: 'uncaughtException', error: errorInfo(err) }, 'error');
+  process.exit(4);
+});
+process.on('unhandledRejection', (reason) => {
+  emitEvent({ ev: 'unhandledRejection', error: errorInfo(reason) }, 'error');
+});
+
+function fatal(phase, err) {
+  const info = errorInfo(err);
+  const hint = {
+    prepare: 'the sailor could not prepare the step (read the settings, GET the step from the platform API, load component.json)',
+    startup: 'the component\'s startup hook failed',
+    init: 'the sailor could not load the step\'s function or its init hook failed',
+  }[phase];
+  info.message = `${phase}: ${info.message}${hint ? ` (${hint})` : ''}`;
+  emitEvent({ ev: 'fatal', phase, error: info }, 'error');
+  process.exit(3);
+}
+
+// ---------------------------------------------------------------------------
+// The sailor.
+
+const SAILOR = process.env.REFRESHPROOF_SAILOR
+  ? path.resolve(process.env.REFRESHPROOF_SAILOR)
+  : path.join(process.cwd(), 'node_modules', 'elasticio-sailor-nodejs');
+
+let sailor;
+let messagesDB = null;
+
+function sailorVersion() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(SAILOR, 'package.json'), 'utf8')).version;
+  } catch (e) {
+    return null;
+  }
+}
+
+// newAmqpStandIn returns an object with the methods of the sailor's Amqp
+// class that message processing uses; each records an amqp event and
+// resolves. ack and reject forget the message id as the real ones do, so a
+// message id can be delivered again after it was settled.
+function newAmqpStandIn() {
+  const record = (op, payload, extra) => emitEvent(Object.assign({ ev: 'amqp', op, payload: jsonSafe(payload) }, extra), 'payload');
+  const throttled = async (throttle) => {
+    if (typeof throttle === 'function') await throttle();
+  };
+  const forget = (messageId) => {
+    if (messagesDB && messageId !== undefined) messagesDB.deleteMessage(messageId);
+  };
+  return {
+    closed: false,
+    async connect() { record('connect', null); },
+    async disconnect() { this.closed = true; record('disconnect', null); },
+    async listenQueue(queue) { record('listenQueue', queue); },
+    async stopConsume() { record('stopConsume', null); },
+    async sendData(data, headers, throttle) {
+      await throttled(throttle);
+      // The real connection serialises (and encrypts) the message; data that
+      // cannot be serialised fails there, so it fails here too.
+      JSON.stringify(data);
+      record('sendData', data, { headers: jsonSafe(headers) });
+    },
+    async sendError(err, headers, originalMessage, throttle) {
+      await throttled(throttle);
+      record('sendError', err, { headers: jsonSafe(headers) });
+    },
+    async sendRebound(reboundError, originalMessage, outgoingHeaders) {
+      record('sendRebound', reboundError, { headers: jsonSafe(outgoingHeaders) });
+    },
+    async sendSnapshot(data, headers, throttle) {
+      await throttled(throttle);
+      JSON.stringify(data);
+      record('sendSnapshot', data, { headers: jsonSafe(headers) });
+    },
+    async sendHttpReply(data, headers) {
+      if (!headers || !headers.reply_to) {
+        throw new Error('Component emitted \'httpReply\' event but \'reply_to\' was not found in AMQP headers');
+      }
+      JSON.stringify(data);
+      record('sendHttpReply', data, { headers: jsonSafe(headers) });
+    },
+    async ack(messageId) { record('ack', messageId); forget(messageId); },
+    async reject(messageId) { record('reject', messageId); forget(messageId); },
+  };
+}
+
+// recordEmits wraps TaskExec.prototype.emit (inherited from lib/emitter.js)
+// so that every emit by the component or the executor is recorded before it
+// is delegated, and its settlement after. The returned promise settles like
+// the original, so a rejected emit nobody handles is still an unhandled
+// rejection. An emit called with a `this` that is not the TaskExec (an
+// unbound emit) is marked "unbound": the sailor's emitter then rejects or
+// returns false, and nothing reaches the platform.
+function recordEmits(TaskExec) {
+  const original = TaskExec.prototype.emit;
+  let emitId = 0;
+  Object.defineProperty(TaskExec.prototype, 'emit', {
+    configurable: true,
+    writable: true,
+    value: function emit(name, ...args) {
+      emitId += 1;
+      const id = emitId;
+      const fields = { ev: 'emit', id, name: String(name), args: jsonSafe(args) };
+      if (!(this instanceof TaskExec)) fields.unbound = true;
+      emitEvent(fields, 'args');
+      let result;
+      try {
+        result = original.call(this, name, ...args);
+      } catch (err) {
+        emitEvent({ ev: 'emit-settled', id, ok: false, error: errorInfo(err) }, 'error');
+        throw err;
+      }
+      return Promise.resolve(result).then(
+        (value) => { emitEvent({ ev: 'emit-settled', id, ok: true, handled: value === true }); return value; },
+        (err) => { emitEvent({ ev: 'emit-settled', id, ok: false, error: errorInfo(err) }, 'error'); throw err; });
+    },
+  });
+}
+
+async function setUp() {
+  let Sailor;
+  let settings;
+  try {
+    Sailor = require(path.join(SAILOR, 'lib/sailor.js')).Sailor;
+    const { TaskExec } = require(path.join(SAILOR, 'lib/executor.js'));
+    messagesDB = require(path.join(SAILOR, 'lib/messagesDB.js'));
+    recordEmits(TaskExec);
+    settings = require(path.join(SAILOR, 'lib/settings.js')).readFrom(process.env);
+  } catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND' && !fs.existsSync(SAILOR)) {
+      err.message = `cannot load the sailor from ${SAILOR} (is elasticio-sailor-nodejs installed in the component?): ${err.message}`;
+    }
+    return fatal('prepare', err);
+  }
+  // As run.js prepareSandbox: keep-alive global agents.
+  http.globalAgent = new http.Agent({ keepAlive: true });
+  https.globalAgent = new https.Agent({ keepAlive: true });
+  try {
+    sailor = new Sailor(settings);
+    sailor.amqpConnection = newAmqpStandIn();
+    await sailor.prepare();
+  } catch (err) {
+    return fatal('prepare', err);
+  }
+  if (settings.STARTUP_REQUIRED) {
+    try {
+      await sailor.startup();
+    } catch (err) {
+      return fatal('startup', err);
+    }
+  }
+  try {
+    await sailor.runHookInit();
+  } catch (err) {
+    return fatal('init', err);
+  }
+  emitEvent({ ev: 'ready', sailorVersion: sailorVersion(), node: process.version });
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Commands on stdin.
+
+let deliveryTag = 0;
+
+async function processMessage(cmd) {
+  currentMsg = cmd.id === undefined ? null : String(cmd.id);
+  if (cmd.clockOffsetMs !== undefined) clockOffsetMs = parseOffset(cmd.clockOffsetMs, clockOffsetMs);
+  deliveryTag += 1;
+  const payload = {
+    id: crypto.randomUUID(),
+    body: cmd.body === undefined ? {} : cmd.body,
+    attachments: {},
+    headers: {},
+    metadata: {},
+  };
+  const headers = { messageId: cmd.messageId === undefined ? crypto.randomUUID() : String(cmd.messageId) };
+  const amqpMessage = { fields: { deliveryTag }, properties: { headers }, content: Buffer.alloc(0) };
+  try {
+    await sailor.processMessage(payload, amqpMessage);
+    emitEvent({ ev: 'processed', msg: currentMsg });
+  } catch (err) {
+    emitEvent({ ev: 'processed', msg: currentMsg, error: errorInfo(err) }, 'error');
+  }
+}
+
+function main() {
+  // Messages run one at a time, in order; clock and exit act at once.
+  let queue = setUp();
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on('line', (line) => {
+    if (line.trim() === '') return;
+    let cmd;
+    try {
+      cmd = JSON.parse(line);
+    } catch (e) {
+      emitEvent({ ev: 'protocol-error', line: line.slice(0, PREVIEW_CHARS), error: 'not JSON' });
+      return;
+    }
+    if (!cmd || typeof cmd !== 'object' || Array.isArray(cmd) || typeof cmd.cmd !== 'string') {
+      emitEvent({ ev: 'protocol-error', line: line.slice(0, PREVIEW_CHARS), error: 'not a command object' });
+      return;
+    }
+    switch (cmd.cmd) {
+      case 'message':
+        queue = queue.then((ok) => (ok ? processMessage(cmd).then(() => true) : ok));
+        break;
+      case 'clock':
+        if (!Number.isFinite(Number(cmd.offsetMs))) {
+          emitEvent({ ev: 'protocol-error', line: line.slice(0, PREVIEW_CHARS), error: 'offsetMs is not a number' });
+          break;
+        }
+        clockOffsetMs = Math.trunc(Number(cmd.offsetMs));
+        break;
+      case 'exit':
+        process.exit(0);
+        break;
+      default:
+        emitEvent({ ev: 'protocol-error', line: line.slice(0, PREVIEW_CHARS), error: `unknown command ${JSON.stringify(cmd.cmd)}` });
+    }
+  });
+  rl.on('close', () => process.exit(0));
+}
+
+main();
