@@ -9,6 +9,7 @@ STAMPS := $(LOCKS:package-lock.json=node_modules/.package-lock.json)
 
 test: deps
 	go test -race ./...
+	node --test harness/node/test/
 
 deps: $(STAMPS)
 
@@ -22,3 +23,4 @@ check: deps
 	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	go test -race ./...
+	node --test harness/node/test/
