@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/refreshproof/refreshproof/harness"
+	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
+)
+
+// componentFlags are the flags that describe a component and pick
+// scenarios; check will share them.
+type componentFlags struct {
+	provider, action, strategy, credentialField string
+	scenarios, labelFilter                      string
+	parallel                                    int
+	timeout                                     time.Duration
+	reveal                                      bool
+}
+
+func (f *componentFlags) add(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVarP(&f.provider, "provider", "p", "", "salesforce or microsoft (default: provider in refreshproof.yaml)")
+	fl.StringVarP(&f.action, "action", "a", "", "the action or trigger to run, by its component.json name")
+	fl.StringVar(&f.strategy, "strategy", "", "how the component refreshes: on-401 (default), every-call, before-expiry")
+	fl.StringVar(&f.credentialField, "credential-field", "", `the cfg field holding the OAuth token (default "oauth")`)
+	fl.StringVarP(&f.scenarios, "scenarios", "s", "", "comma-separated built-in scenario names or files (default: the provider's whole catalogue)")
+	fl.StringVarP(&f.labelFilter, "label-filter", "l", "", `only scenarios whose labels match, e.g. "rotation || refresh-rejected"`)
+	fl.IntVar(&f.parallel, "parallel", 0, "scenarios run at once (default: one per CPU)")
+	fl.DurationVar(&f.timeout, "timeout", 0, "time limit per message (default 30s)")
+	fl.BoolVar(&f.reveal, "reveal", false, "keep tokens and secrets in traces (default: replaced by labels such as AT#2)")
+}
+
+// component loads dir's refreshproof.yaml, applies the flags over it and
+// checks the component can run.
+func (f *componentFlags) component(dir string) (*harness.Component, error) {
+	if _, err := os.Stat(filepath.Join(dir, "component.json")); err != nil {
+		return nil, usageErr("%s holds no component.json: point refreshproof at an elastic.io component directory, e.g.\n  refreshproof run examples/ms-graph-on401\n(the built-in examples are in examples/)", dir)
+	}
+	c, err := harness.LoadComponent(dir)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if f.provider != "" {
+		c.Provider = f.provider
+	}
+	if f.action != "" {
+		c.Function = f.action
+	}
+	if f.strategy != "" {
+		c.Strategy = harness.Strategy(f.strategy)
+	}
+	if f.credentialField != "" {
+		c.CredentialField = f.credentialField
+	}
+	if f.timeout > 0 {
+		c.Timeout = f.timeout
+	}
+	if err := c.Resolve(); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return c, nil
+}
+
+// selectScenarios picks the scenarios for the component's provider.
+func (f *componentFlags) selectScenarios(provider string) ([]*scenarios.Scenario, error) {
+	var list []*scenarios.Scenario
+	if f.scenarios != "" {
+		for _, ref := range strings.Split(f.scenarios, ",") {
+			if ref = strings.TrimSpace(ref); ref == "" {
+				continue
+			}
+			sc, err := resolveScenario(provider, ref)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, sc)
+		}
+	} else {
+		for _, sc := range scenarios.Catalogue() {
+			if sc.Provider == provider {
+				list = append(list, sc)
+			}
+		}
+	}
+	if f.labelFilter != "" {
+		var err error
+		if list, err = scenarios.Select(list, nil, f.labelFilter); err != nil {
+			return nil, usageErr("%v", err)
+		}
+	}
+	if len(list) == 0 {
+		return nil, usageErr("no scenario selected")
+	}
+	return list, nil
+}
+
+func newRunCmd(s *streams) *cobra.Command {
+	f := &componentFlags{}
+	var traceDir string
+	c := &cobra.Command{
+		Use:   "run [DIR]",
+		Short: "Run a component through scenarios and record traces (no verdicts)",
+		Long: `run drives an unmodified elastic.io Node.js component through scenarios, with
+its own sailor, a mock platform API and the mock provider, and records one trace
+per scenario: every HTTP exchange, every emitted event, the account's keys
+before and after each message, the processes' output. It prints a line per
+scenario; --trace-dir writes the traces as JSON (secrets replaced by labels).
+
+DIR (default: the current directory) holds component.json and its installed
+node_modules; refreshproof.yaml there may set provider, function,
+credentialField, strategy, body, cfg, env and timeout. Flags override it.`,
+		Example: `  refreshproof run examples/ms-graph-on401 --scenarios expired-access-token,rotation --trace-dir traces/`,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			comp, err := f.component(dir)
+			if err != nil {
+				return err
+			}
+			list, err := f.selectScenarios(comp.Provider)
+			if err != nil {
+				return err
+			}
+			if traceDir != "" {
+				if err := os.MkdirAll(traceDir, 0o755); err != nil {
+					return usageErr("--trace-dir: %v", err)
+				}
+			}
+			r := harness.Runner{Reveal: f.reveal, Parallel: f.parallel}
+			fmt.Fprintf(s.err, "running %s (%s, %s) through %d %s scenarios\n", comp.Name, comp.Function, comp.Strategy, len(list), comp.Provider)
+			var failed error
+			r.RunAll(cmd.Context(), comp, list, func(done, total int, res harness.Result) {
+				if res.Err != nil {
+					fmt.Fprintf(s.out, "[%d/%d] %-45s could not run: %v\n", done, total, res.Scenario.Name, res.Err)
+					failed = errors.Join(failed, res.Err)
+					return
+				}
+				fmt.Fprintf(s.out, "[%d/%d] %-45s %s\n", done, total, res.Scenario.Name, summary(res.Trace))
+				if traceDir != "" {
+					if err := writeTrace(filepath.Join(traceDir, res.Scenario.Provider+"-"+res.Scenario.Name+".json"), res.Trace); err != nil {
+						failed = errors.Join(failed, err)
+					}
+				}
+			})
+			if failed != nil {
+				return usageErr("some scenarios could not run")
+			}
+			return nil
+		},
+	}
+	f.add(c)
+	c.Flags().StringVar(&traceDir, "trace-dir", "", "write each trace as JSON into this directory")
+	return c
+}
+
+// summary is one line about a trace: outcomes, refreshes, key updates.
+func summary(t harness.Trace) string {
+	var outcomes []string
+	for _, m := range t.Messages {
+		outcomes = append(outcomes, string(m.Outcome))
+	}
+	refresh, api := 0, 0
+	for _, e := range t.Journal {
+		switch {
+		case e.Kind == mockprovider.KindToken && e.Grant == "refresh_token":
+			refresh++
+		case e.Kind == mockprovider.KindAPI:
+			api++
+		}
+	}
+	blocked := 0
+	for _, n := range t.Network {
+		if n.Event == "blocked" {
+			blocked++
+		}
+	}
+	s := fmt.Sprintf("messages %s; %d API calls, %d refreshes, %d updateKeys", strings.Join(outcomes, ","), api, refresh, len(t.KeyUpdates))
+	if blocked > 0 {
+		s += fmt.Sprintf(", %d blocked connections", blocked)
+	}
+	return s + fmt.Sprintf(" (%.1fs)", t.Duration.Seconds())
+}
+
+func writeTrace(path string, t harness.Trace) error {
+	b, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
