@@ -5,13 +5,18 @@
 LOCKS := $(shell git ls-files '*package-lock.json' 2>/dev/null | grep -v node_modules)
 STAMPS := $(LOCKS:package-lock.json=node_modules/.package-lock.json)
 
-.PHONY: test deps check
+.PHONY: test deps check example
 
 test: deps
 	go test -race ./...
 	node --test harness/node/test/
 
 deps: $(STAMPS)
+
+# The README's first command: a built-in example component through the
+# whole Salesforce scenario catalogue.
+example: deps
+	go run ./cmd/refreshproof run examples/sf-query-on401
 
 # npm ci writes node_modules/.package-lock.json; it is older than the lock
 # file only when the lock file changed.
