@@ -24,6 +24,8 @@ type componentFlags struct {
 	parallel                                    int
 	timeout                                     time.Duration
 	reveal                                      bool
+	body, cfg, keysPolicy                       string
+	clientIDEnv, clientSecretEnv                []string
 }
 
 func (f *componentFlags) add(c *cobra.Command) {
@@ -37,6 +39,20 @@ func (f *componentFlags) add(c *cobra.Command) {
 	fl.IntVar(&f.parallel, "parallel", 0, "scenarios run at once (default: one per CPU)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "time limit per message (default 30s)")
 	fl.BoolVar(&f.reveal, "reveal", false, "keep tokens and secrets in traces (default: replaced by labels such as AT#2)")
+	fl.StringVar(&f.body, "body", "", `default message body, a JSON object (scenario bodies merge over it), e.g. '{"query":"SELECT Id FROM Account"}'`)
+	fl.StringVar(&f.cfg, "cfg", "", "extra step configuration fields, a JSON object")
+	fl.StringSliceVar(&f.clientIDEnv, "client-id-env", nil, "environment variables that carry the OAuth client id (default: OAUTH_CLIENT_ID and the provider's)")
+	fl.StringSliceVar(&f.clientSecretEnv, "client-secret-env", nil, "environment variables that carry the OAuth client secret")
+	fl.StringVar(&f.keysPolicy, "keys-policy", "", "how the mock platform stores updateKeys: replace (default, as the platform does), shallow, deep")
+}
+
+// jsonObject parses a flag holding a JSON object.
+func jsonObject(flag, text string) (map[string]any, error) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(text), &m); err != nil || m == nil {
+		return nil, usageErr("--%s must be a JSON object, e.g. '{\"key\":\"value\"}'", flag)
+	}
+	return m, nil
 }
 
 // component loads dir's refreshproof.yaml, applies the flags over it and
@@ -63,6 +79,25 @@ func (f *componentFlags) component(dir string) (*harness.Component, error) {
 	}
 	if f.timeout > 0 {
 		c.Timeout = f.timeout
+	}
+	if f.body != "" {
+		if c.Body, err = jsonObject("body", f.body); err != nil {
+			return nil, err
+		}
+	}
+	if f.cfg != "" {
+		if c.Cfg, err = jsonObject("cfg", f.cfg); err != nil {
+			return nil, err
+		}
+	}
+	if len(f.clientIDEnv) > 0 {
+		c.ClientIDEnv = f.clientIDEnv
+	}
+	if len(f.clientSecretEnv) > 0 {
+		c.ClientSecretEnv = f.clientSecretEnv
+	}
+	if f.keysPolicy != "" {
+		c.KeysPolicy = harness.KeysPolicy(f.keysPolicy)
 	}
 	if err := c.Resolve(); err != nil {
 		return nil, usageErr("%v", err)

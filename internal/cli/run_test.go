@@ -58,6 +58,8 @@ func TestRunSetupErrors(t *testing.T) {
 		{"unknown action", []string{"run", example, "--action", "listMesages"}, `did you mean "listMessages"`},
 		{"unknown scenario", []string{"run", example, "--scenarios", "expired-acess-token"}, "did you mean"},
 		{"bad strategy", []string{"run", example, "--strategy", "sometimes"}, "unknown strategy"},
+		{"bad body", []string{"run", example, "--body", "[1]"}, "--body must be a JSON object"},
+		{"bad keys policy", []string{"run", example, "--keys-policy", "merge"}, "unknown keys policy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := run(t, tc.args...)
