@@ -1,0 +1,527 @@
+package suites
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/refreshproof/refreshproof/harness"
+	"github.com/refreshproof/refreshproof/mockprovider"
+)
+
+// view is a trace indexed for judging: exchanges by message, refreshes
+// classified, tokens by label.
+type view struct {
+	tr       *harness.Trace
+	strategy harness.Strategy
+	cf       string // credential field
+	entries  []*mockprovider.Entry
+	msgOf    map[int64]int // seq → message index, -1 outside any message
+	tokens   map[string]mockprovider.Token
+	byValue  map[string]string // token value → label (unredacted traces)
+	refs     []*refresh        // token requests for grant refresh_token, in seq order
+	refBySeq map[int64]*refresh
+}
+
+// refreshClass says how a refresh request ended.
+type refreshClass int
+
+const (
+	refreshOK        refreshClass = iota // a token response with an access token
+	refreshRejected                      // 4xx: the provider refused it
+	refreshTransient                     // 5xx, dropped, or abandoned by the client
+	refreshMalformed                     // 2xx but not a token response
+)
+
+func (c refreshClass) String() string {
+	return [...]string{"succeeded", "was refused", "failed transiently", "got a malformed answer"}[c]
+}
+
+// refresh is one token request with grant_type=refresh_token.
+type refresh struct {
+	e     *mockprovider.Entry
+	msg   int
+	class refreshClass
+	resp  map[string]any // the decoded response body, when JSON
+	at    string         // label of the access token it issued (refreshOK)
+	rt    string         // label of the refresh token it issued, if any
+	// inFlight: refused because another refresh with the same token was
+	// being answered (a concurrency symptom, judged by R16).
+	inFlight bool
+	// abandoned: a scripted delay held the answer and the component gave
+	// up before it came (its tokens were never used).
+	abandoned bool
+}
+
+func newView(tr *harness.Trace, strategy harness.Strategy) *view {
+	if strategy == "" {
+		strategy = tr.Component.Strategy
+	}
+	if strategy == "" {
+		strategy = harness.StrategyOn401
+	}
+	v := &view{tr: tr, strategy: strategy, cf: tr.Component.CredentialField, msgOf: map[int64]int{},
+		tokens: map[string]mockprovider.Token{}, byValue: map[string]string{}, refBySeq: map[int64]*refresh{}}
+	if v.cf == "" {
+		v.cf = "oauth"
+	}
+	for i := range tr.Journal {
+		v.entries = append(v.entries, &tr.Journal[i])
+	}
+	sort.SliceStable(v.entries, func(i, j int) bool { return v.entries[i].Seq < v.entries[j].Seq })
+	for _, e := range v.entries {
+		v.msgOf[e.Seq] = -1
+		for _, m := range tr.Messages {
+			if e.Seq > m.JournalFrom && e.Seq <= m.JournalTo {
+				v.msgOf[e.Seq] = m.Index
+				break
+			}
+		}
+	}
+	for _, t := range tr.Tokens {
+		v.tokens[t.Label] = t
+		if !tr.Redacted && t.Value != "" {
+			v.byValue[t.Value] = t.Label
+		}
+	}
+	for _, e := range v.entries {
+		if e.Kind == mockprovider.KindToken && e.Grant == "refresh_token" {
+			r := &refresh{e: e, msg: v.msgOf[e.Seq]}
+			v.classify(r)
+			v.refs = append(v.refs, r)
+			v.refBySeq[e.Seq] = r
+		}
+	}
+	return v
+}
+
+func (v *view) classify(r *refresh) {
+	e := r.e
+	if obj, ok := decodeObject(e.ResponseBody); ok {
+		r.resp = obj
+	}
+	switch {
+	case e.Status == 0 || hasFault(e, "drop") || hasFault(e, "truncate"):
+		r.class = refreshTransient
+	case e.Status >= 500:
+		r.class = refreshTransient
+	case e.Status >= 400:
+		r.class = refreshRejected
+		r.inFlight = strings.Contains(e.Note, "in-flight")
+	case e.Status >= 200 && e.Status < 300 && r.resp != nil && str(r.resp["access_token"]) != "":
+		r.class = refreshOK
+		// The labels the response delivered: a scripted rule may have
+		// left out a token the provider issued.
+		r.at = v.label(str(r.resp["access_token"]))
+		if rt := v.label(str(r.resp["refresh_token"])); v.tokens[rt].Kind == mockprovider.RefreshToken {
+			r.rt = rt
+		}
+		if hasFault(e, "delay") && r.at != "" && !v.used(r.at, e.Seq) {
+			r.class, r.abandoned = refreshTransient, true
+		}
+	default:
+		r.class = refreshMalformed
+	}
+}
+
+// used tells whether access token label at shows up after seq anywhere
+// the component could only have put it after receiving it.
+func (v *view) used(at string, seq int64) bool {
+	for _, e := range v.entries {
+		if e.Seq > seq && e.Presented != nil && e.Presented.Label == at {
+			return true
+		}
+	}
+	for _, k := range v.tr.KeyUpdates {
+		if v.containsToken(string(k.Keys), at) {
+			return true
+		}
+	}
+	for _, m := range v.tr.Messages {
+		for _, ev := range m.Events {
+			if v.containsToken(string(ev.Args), at) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasFault(e *mockprovider.Entry, f string) bool {
+	for _, x := range strings.Split(e.Fault, ",") {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *view) scenario() string {
+	return v.tr.Scenario.Provider + "/" + v.tr.Scenario.Name
+}
+
+func (v *view) salesforce() bool { return v.tr.Scenario.Provider == "salesforce" }
+
+func (v *view) providerName() string {
+	switch v.tr.Scenario.Provider {
+	case "salesforce":
+		return "Salesforce"
+	case "microsoft":
+		return "Microsoft"
+	}
+	return "the provider"
+}
+
+var labelRE = regexp.MustCompile(`^\[([A-Z][A-Z_]*#\d+)\]$`)
+
+// secretRE finds redaction labels in text.
+var secretRE = regexp.MustCompile(`\[[A-Z][A-Z_]*#\d+\]`)
+
+// label returns the token label of a value as it appears in the trace:
+// "[AT#2]" in a redacted trace, the token itself otherwise. Empty when
+// the value is no token the provider issued.
+func (v *view) label(s string) string {
+	if m := labelRE.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return v.byValue[s]
+}
+
+// containsToken tells whether text holds token label l (redacted) or
+// its value.
+func (v *view) containsToken(text, l string) bool {
+	if strings.Contains(text, "["+l+"]") {
+		return true
+	}
+	if t, ok := v.tokens[l]; ok && !v.tr.Redacted && len(t.Value) >= 6 {
+		return strings.Contains(text, t.Value)
+	}
+	return false
+}
+
+// message returns message i, or nil.
+func (v *view) message(i int) *harness.Message {
+	for k := range v.tr.Messages {
+		if v.tr.Messages[k].Index == i {
+			return &v.tr.Messages[k]
+		}
+	}
+	return nil
+}
+
+// inMessage returns the exchanges of kind k (any kind when empty) made
+// during message m, with from < seq < to (to <= 0: no upper bound).
+func (v *view) inMessage(m int, k mockprovider.Kind, from, to int64) []*mockprovider.Entry {
+	var out []*mockprovider.Entry
+	for _, e := range v.entries {
+		if v.msgOf[e.Seq] != m || e.Seq <= from || (to > 0 && e.Seq >= to) {
+			continue
+		}
+		if k == "" || e.Kind == k {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (v *view) apiCalls(m int, from, to int64) []*mockprovider.Entry {
+	return v.inMessage(m, mockprovider.KindAPI, from, to)
+}
+
+// refreshesIn returns the refreshes of message m with from < seq < to.
+func (v *view) refreshesIn(m int, from, to int64) []*refresh {
+	var out []*refresh
+	for _, r := range v.refs {
+		if r.msg == m && r.e.Seq > from && (to <= 0 || r.e.Seq < to) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// lastOKBefore returns the seq of the last successful refresh of message
+// m before seq, or 0.
+func (v *view) lastOKBefore(m int, seq int64) int64 {
+	var last int64
+	for _, r := range v.refs {
+		if r.msg == m && r.e.Seq < seq && r.class == refreshOK {
+			last = r.e.Seq
+		}
+	}
+	return last
+}
+
+// issuedIn tells whether access token label at was issued by a
+// successful refresh of message m.
+func (v *view) issuedIn(m int, at string) *refresh {
+	for _, r := range v.refs {
+		if r.msg == m && r.class == refreshOK && r.at == at && at != "" {
+			return r
+		}
+	}
+	return nil
+}
+
+// issuer returns the successful refresh that issued access token at.
+func (v *view) issuer(at string) *refresh {
+	for _, r := range v.refs {
+		if r.class == refreshOK && r.at == at && at != "" {
+			return r
+		}
+	}
+	return nil
+}
+
+func presented(e *mockprovider.Entry) string {
+	if e.Presented == nil {
+		return ""
+	}
+	return e.Presented.Label
+}
+
+// signature identifies a request for replay matching.
+func signature(e *mockprovider.Entry) string {
+	return e.Method + " " + e.Path + "?" + e.Query + "\n" + e.Body
+}
+
+// keysField returns the credential field of a keys object.
+func (v *view) keysField(raw json.RawMessage) (map[string]any, bool) {
+	obj, ok := decodeObject(string(raw))
+	if !ok {
+		return nil, false
+	}
+	f, ok := obj[v.cf].(map[string]any)
+	return f, ok
+}
+
+func decodeObject(s string) (map[string]any, bool) {
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(s), &obj); err != nil || obj == nil {
+		return nil, false
+	}
+	return obj, true
+}
+
+func str(x any) string {
+	s, _ := x.(string)
+	return s
+}
+
+// initialAT is the label of the access token the account signed in with.
+func (v *view) initialAT() string {
+	if f, ok := v.keysField(v.tr.InitialKeys); ok {
+		return v.label(str(f["access_token"]))
+	}
+	return ""
+}
+
+// currentAT is the label of the newest access token the provider had
+// issued to the component before seq (abandoned answers excluded).
+func (v *view) currentAT(seq int64) string {
+	at := v.initialAT()
+	for _, r := range v.refs {
+		if r.e.Seq < seq && r.class == refreshOK {
+			at = r.at
+		}
+	}
+	return at
+}
+
+// desc describes an exchange in one line for evidence.
+func (v *view) desc(e *mockprovider.Entry) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#%d %s %s%s", e.Seq, e.Method, hostOnly(e.Host), e.Path)
+	if e.Query != "" {
+		q := e.Query
+		if u, err := url.QueryUnescape(q); err == nil {
+			q = u
+		}
+		if len(q) > 60 {
+			q = q[:57] + "..."
+		}
+		b.WriteString("?" + q)
+	}
+	if e.Status == 0 {
+		b.WriteString(" → no answer")
+	} else {
+		fmt.Fprintf(&b, " → %d", e.Status)
+	}
+	if code := errorCode(e); code != "" {
+		b.WriteString(" " + code)
+	}
+	if p := e.Presented; p != nil {
+		name := p.Label
+		if name == "" {
+			name = "a token the provider never issued"
+		}
+		fmt.Fprintf(&b, " (%s", name)
+		if p.State != "" && p.State != mockprovider.StateUnknown {
+			fmt.Fprintf(&b, ", %s", p.State)
+		}
+		if p.Where != "" {
+			fmt.Fprintf(&b, ", in %s", where(p.Where))
+		}
+		b.WriteString(")")
+	}
+	if len(e.Issued) > 0 {
+		fmt.Fprintf(&b, ", issued %s", strings.Join(e.Issued, " and "))
+	}
+	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned {
+		b.WriteString(", answer held back and abandoned by the component")
+	} else if e.Fault != "" {
+		fmt.Fprintf(&b, " [scripted: %s]", e.Fault)
+	}
+	m := v.msgOf[e.Seq]
+	if mm := v.message(m); mm != nil && mm.Label != "" {
+		fmt.Fprintf(&b, " [message %s]", mm.Label)
+	}
+	return b.String()
+}
+
+func where(w string) string {
+	switch w {
+	case "bearer":
+		return "Authorization: Bearer"
+	case "oauth":
+		return "Authorization: OAuth"
+	case "query":
+		return "the URL query"
+	case "form":
+		return "the form body"
+	}
+	return w
+}
+
+func hostOnly(h string) string {
+	if i := strings.LastIndex(h, ":"); i > 0 && !strings.Contains(h[i:], "]") && strings.Count(h, ":") == 1 {
+		return h[:i]
+	}
+	return h
+}
+
+// errorCode extracts the provider's error code from an error response:
+// OAuth "error", Salesforce "errorCode", Graph "error.code".
+func errorCode(e *mockprovider.Entry) string {
+	if e.Status < 400 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal([]byte(e.ResponseBody), &v) != nil {
+		return ""
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if s := str(x["error"]); s != "" {
+			return s
+		}
+		if inner, ok := x["error"].(map[string]any); ok {
+			return str(inner["code"])
+		}
+	case []any:
+		if len(x) > 0 {
+			if o, ok := x[0].(map[string]any); ok {
+				return str(o["errorCode"])
+			}
+		}
+	}
+	return ""
+}
+
+// evidence renders exchanges as indented lines.
+func (v *view) evidence(es ...*mockprovider.Entry) string {
+	var b strings.Builder
+	seen := map[int64]bool{}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Seq < es[j].Seq })
+	for _, e := range es {
+		if e == nil || seen[e.Seq] {
+			continue
+		}
+		seen[e.Seq] = true
+		b.WriteString("\n  " + v.desc(e))
+	}
+	return b.String()
+}
+
+func seqs(es ...*mockprovider.Entry) []int64 {
+	var out []int64
+	seen := map[int64]bool{}
+	for _, e := range es {
+		if e != nil && !seen[e.Seq] {
+			seen[e.Seq] = true
+			out = append(out, e.Seq)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func seqList(es []*mockprovider.Entry, max int) string {
+	var s []string
+	for i, e := range es {
+		if i == max {
+			s = append(s, fmt.Sprintf("… %d more", len(es)-max))
+			break
+		}
+		s = append(s, fmt.Sprintf("#%d", e.Seq))
+	}
+	return strings.Join(s, ", ")
+}
+
+// eventText is the text of an event's arguments (an error's message).
+func eventText(ev harness.Event) string {
+	var args []any
+	if json.Unmarshal(ev.Args, &args) != nil {
+		return string(ev.Args)
+	}
+	var parts []string
+	for _, a := range args {
+		switch x := a.(type) {
+		case string:
+			parts = append(parts, x)
+		case map[string]any:
+			if msg := str(x["message"]); msg != "" {
+				parts = append(parts, msg)
+				continue
+			}
+			b, _ := json.Marshal(x)
+			parts = append(parts, string(b))
+		default:
+			b, _ := json.Marshal(x)
+			parts = append(parts, string(b))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func msgName(m *harness.Message) string {
+	if m == nil {
+		return "outside any message"
+	}
+	if m.Label != "" {
+		return "message " + m.Label
+	}
+	return fmt.Sprintf("message %d", m.Index+1)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// expiry is when access token at expires as the provider sees it, or
+// the zero time when it does not expire.
+func (v *view) expiry(at string) time.Time {
+	return v.tokens[at].ExpiresAt
+}
+
+func decodeBase64(s string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return string(b), err
+}
