@@ -13,10 +13,10 @@ test: deps
 
 deps: $(STAMPS)
 
-# The README's first command: a built-in example component through the
-# whole Salesforce scenario catalogue.
+# The README's first command: check a built-in example component against
+# the rules over the whole Salesforce scenario catalogue.
 example: deps
-	go run ./cmd/refreshproof run examples/sf-query-on401
+	go run ./cmd/refreshproof check examples/sf-query-on401
 
 # npm ci writes node_modules/.package-lock.json; it is older than the lock
 # file only when the lock file changed.

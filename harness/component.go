@@ -85,8 +85,9 @@ type Component struct {
 	Timeout time.Duration `yaml:"timeout" json:"timeout,omitempty"`
 	// KeysPolicy is how updateKeys is applied. Empty means replace.
 	KeysPolicy KeysPolicy `yaml:"keysPolicy" json:"keysPolicy,omitempty"`
-	// Expect lists the rule results a team expects (read by the checks).
-	Expect map[string]any `yaml:"expect" json:"-"`
+	// Expect lists the rule failures a team expects while it adopts the
+	// gate: check reports them as expected, and says when one passes.
+	Expect Expectations `yaml:"expect" json:"expect,omitzero"`
 
 	// Filled by Resolve.
 	Name          string `yaml:"-" json:"name,omitempty"`
@@ -94,6 +95,33 @@ type Component struct {
 	SailorDir     string `yaml:"-" json:"-"`
 	SailorVersion string `yaml:"-" json:"sailorVersion,omitempty"`
 	Main          string `yaml:"-" json:"main,omitempty"`
+}
+
+// Expectations are the failures a team knows about.
+type Expectations struct {
+	Failures []ExpectedFailure `yaml:"failures" json:"failures,omitempty"`
+}
+
+// ExpectedFailure is one rule expected to fail, on one scenario
+// ("salesforce/rotation" or just "rotation") or, when Scenario is empty,
+// on every scenario.
+type ExpectedFailure struct {
+	Rule     string `yaml:"rule" json:"rule"`
+	Scenario string `yaml:"scenario" json:"scenario,omitempty"`
+	Reason   string `yaml:"reason" json:"reason"`
+}
+
+// Matches tells whether the expectation covers rule on scenario
+// (provider/name).
+func (e ExpectedFailure) Matches(rule, scenario string) bool {
+	if !strings.EqualFold(e.Rule, rule) {
+		return false
+	}
+	if e.Scenario == "" || e.Scenario == scenario {
+		return true
+	}
+	_, name, _ := strings.Cut(scenario, "/")
+	return e.Scenario == name
 }
 
 // SetupError is a component that cannot be run, with what to do about it.
@@ -116,21 +144,31 @@ func setupErr(fix, format string, args ...any) error {
 // LoadComponent reads dir's refreshproof.yaml, if any. Fields it leaves
 // empty can be set by the caller (flags) before Resolve.
 func LoadComponent(dir string) (*Component, error) {
+	return loadComponent(dir, filepath.Join(dir, ConfigFile), true)
+}
+
+// LoadComponentFile is LoadComponent with the description read from file
+// (which must exist) instead of dir's refreshproof.yaml.
+func LoadComponentFile(dir, file string) (*Component, error) {
+	return loadComponent(dir, file, false)
+}
+
+func loadComponent(dir, file string, optional bool) (*Component, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, setupErr("", "component directory %s: %v", dir, err)
 	}
 	c := &Component{}
-	data, err := os.ReadFile(filepath.Join(abs, ConfigFile))
+	data, err := os.ReadFile(file)
 	switch {
-	case errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist) && optional:
 	case err != nil:
-		return nil, setupErr("", "reading %s: %v", ConfigFile, err)
+		return nil, setupErr("", "reading %s: %v", file, err)
 	default:
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
-			return nil, setupErr("see the README for its fields", "%s: %v", filepath.Join(dir, ConfigFile), strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, setupErr("see the README for its fields", "%s: %v", file, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 	}
 	c.Dir = abs

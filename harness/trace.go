@@ -218,3 +218,7 @@ func (t *Trace) Redact(r *mockprovider.Redactor) {
 	}
 	t.Redacted = true
 }
+
+// Ref is the scenario's reference in reports and verdicts:
+// "salesforce/rotation".
+func (s TraceScenario) Ref() string { return s.Provider + "/" + s.Name }

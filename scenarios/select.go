@@ -56,7 +56,7 @@ func Select(list []*Scenario, names []string, labelFilter string) ([]*Scenario, 
 	}
 	var out []*Scenario
 	for i, s := range list {
-		if picked[i] && (filter == nil || filter.eval(s)) {
+		if picked[i] && (filter == nil || filter.eval(func(l string) bool { return s.Provider == l || s.HasLabel(l) })) {
 			out = append(out, s)
 		}
 	}
@@ -99,7 +99,9 @@ func dedupe(vs []string) []string {
 
 // labelExpr is a parsed label filter.
 type labelExpr interface {
-	eval(s *Scenario) bool
+	// eval tells whether the expression holds for a thing that has the
+	// labels has reports.
+	eval(has func(string) bool) bool
 	// labels appends the labels the expression names.
 	labels(to []string) []string
 }
@@ -111,10 +113,39 @@ type (
 	orExpr   struct{ x, y labelExpr }
 )
 
-func (l labelRef) eval(s *Scenario) bool { return s.Provider == string(l) || s.HasLabel(string(l)) }
-func (e notExpr) eval(s *Scenario) bool  { return !e.x.eval(s) }
-func (e andExpr) eval(s *Scenario) bool  { return e.x.eval(s) && e.y.eval(s) }
-func (e orExpr) eval(s *Scenario) bool   { return e.x.eval(s) || e.y.eval(s) }
+func (l labelRef) eval(has func(string) bool) bool { return has(string(l)) }
+func (e notExpr) eval(has func(string) bool) bool  { return !e.x.eval(has) }
+func (e andExpr) eval(has func(string) bool) bool  { return e.x.eval(has) && e.y.eval(has) }
+func (e orExpr) eval(has func(string) bool) bool   { return e.x.eval(has) || e.y.eval(has) }
+
+// LabelFilter is a parsed label filter: labels joined with &&, || and !,
+// grouped with parentheses. The zero value matches everything.
+type LabelFilter struct{ x labelExpr }
+
+// ParseLabelFilter parses a label filter, as Select and --label-filter
+// take it. Labels compare without case, so rule IDs (R05) work too.
+func ParseLabelFilter(src string) (LabelFilter, error) {
+	x, err := parseLabelFilter(strings.ToLower(src))
+	if err != nil {
+		return LabelFilter{}, err
+	}
+	return LabelFilter{x}, nil
+}
+
+// Match tells whether the filter holds for something with labels.
+func (f LabelFilter) Match(labels ...string) bool {
+	if f.x == nil {
+		return true
+	}
+	return f.x.eval(func(l string) bool {
+		for _, x := range labels {
+			if strings.EqualFold(x, l) {
+				return true
+			}
+		}
+		return false
+	})
+}
 
 func (l labelRef) labels(to []string) []string { return append(to, string(l)) }
 func (e notExpr) labels(to []string) []string  { return e.x.labels(to) }

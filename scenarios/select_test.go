@@ -79,3 +79,29 @@ func TestSelectCatalogue(t *testing.T) {
 		t.Errorf("selected %d scenarios, want 6", len(got))
 	}
 }
+
+func TestLabelFilterMatch(t *testing.T) {
+	f, err := ParseLabelFilter("R05 || (rotation && !restart)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		labels []string
+		want   bool
+	}{
+		{[]string{"r05"}, true},
+		{[]string{"R06", "rotation"}, true},
+		{[]string{"R06", "rotation", "restart"}, false},
+		{nil, false},
+	} {
+		if got := f.Match(tc.labels...); got != tc.want {
+			t.Errorf("Match(%v) = %v, want %v", tc.labels, got, tc.want)
+		}
+	}
+	if !(LabelFilter{}).Match() {
+		t.Error("the zero filter must match everything")
+	}
+	if _, err := ParseLabelFilter("R05 &&"); err == nil {
+		t.Error("a dangling && parsed")
+	}
+}

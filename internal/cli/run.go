@@ -59,11 +59,21 @@ func jsonObject(flag, text string) (map[string]any, error) {
 // checks the component can run.
 func (f *componentFlags) component(dir string) (*harness.Component, error) {
 	if _, err := os.Stat(filepath.Join(dir, "component.json")); err != nil {
-		return nil, usageErr("%s holds no component.json: point refreshproof at an elastic.io component directory, e.g.\n  refreshproof run examples/ms-graph-on401\n(the built-in examples are in examples/)", dir)
+		return nil, usageErr("%s holds no component.json: point refreshproof at an elastic.io component directory, e.g.\n  refreshproof check examples/sf-query-on401\n(the built-in examples are in examples/)", dir)
 	}
 	c, err := harness.LoadComponent(dir)
 	if err != nil {
 		return nil, usageErr("%v", err)
+	}
+	return f.applyFlags(c)
+}
+
+// applyFlags lays the flags over a loaded component description and
+// checks the component can run.
+func (f *componentFlags) applyFlags(c *harness.Component) (*harness.Component, error) {
+	var err error
+	if _, serr := os.Stat(filepath.Join(c.Dir, "component.json")); serr != nil {
+		return nil, usageErr("%s holds no component.json: point refreshproof at an elastic.io component directory, e.g.\n  refreshproof check examples/sf-query-on401\n(the built-in examples are in examples/)", c.Dir)
 	}
 	if f.provider != "" {
 		c.Provider = f.provider

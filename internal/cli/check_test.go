@@ -1,0 +1,256 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/refreshproof/refreshproof/internal/cli"
+	"github.com/refreshproof/refreshproof/reports"
+)
+
+var examples = filepath.Join("..", "..", "examples")
+
+func needExamples(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(examples, "sf-query-on401", "node_modules")); err != nil {
+		t.Skip("examples not installed (make deps)")
+	}
+	if testing.Short() {
+		t.Skip("runs the example components")
+	}
+}
+
+func readRecord(t *testing.T, path string) reports.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec, err := reports.ReadRecord(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func failedRules(rec reports.Record) []string {
+	set := map[string]bool{}
+	for _, r := range rec.Results {
+		if r.Status == reports.Failed {
+			set[r.RuleID] = true
+		}
+	}
+	var ids []string
+	for id := range set {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// TestCheckExamples runs check on every example component over the
+// catalogue (less the slow timeout scenario) and asserts the exact set of
+// rules each fails: none for the compliant ones, its own mistake for each
+// broken one.
+func TestCheckExamples(t *testing.T) {
+	needExamples(t)
+	want := map[string][]string{
+		"ms-graph-on401":              nil,
+		"ms-graph-every-call":         nil,
+		"sf-query-on401":              nil,
+		"sf-drops-refresh-token":      {"R06"},
+		"ms-emits-access-token-only":  {"R05", "R06"},
+		"ms-retries-twice":            {"R08"},
+		"sf-loops-on-401":             {"R08"},
+		"ms-swallows-refresh-failure": {"R09"},
+		"sf-refreshes-on-403":         {"R11"},
+		"ms-logs-token":               {"R14"},
+		"sf-cfg-refresh-token":        {"R06", "R07"},
+		"ms-unbound-emit":             {"R05"},
+	}
+	entries, err := os.ReadDir(examples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if _, ok := want[e.Name()]; !ok && e.IsDir() {
+			t.Errorf("example %s has no expected result in this test", e.Name())
+		}
+	}
+	for name, ids := range want {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			record := filepath.Join(t.TempDir(), "run.json")
+			code, out, errOut := run(t, "check", filepath.Join(examples, name), "--label-filter", "!timeout", "--parallel", "1", "--json-report", record)
+			wantCode := cli.ExitOK
+			if len(ids) > 0 {
+				wantCode = cli.ExitFailed
+			}
+			if code != wantCode {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, wantCode, out, lastLines(errOut, 20))
+			}
+			rec := readRecord(t, record)
+			if got := failedRules(rec); !slices.Equal(got, ids) {
+				t.Errorf("failed rules %v, want %v\n%s", got, ids, out)
+			}
+			if len(rec.Traces) == 0 || len(rec.Errors) > 0 {
+				t.Errorf("%d traces, errors %v", len(rec.Traces), rec.Errors)
+			}
+			for _, id := range ids {
+				if !strings.Contains(out, "--- FAIL "+id+" on ") {
+					t.Errorf("output does not explain %s:\n%s", id, out)
+				}
+			}
+		})
+	}
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// TestCheckGate covers the exit codes, expected failures, --skip, the
+// reports and re-rendering saved runs.
+func TestCheckGate(t *testing.T) {
+	needExamples(t)
+	broken := filepath.Join(examples, "sf-drops-refresh-token")
+	tmp := t.TempDir()
+	scen := "--scenarios=expired-access-token,valid-token"
+
+	t.Run("a failed rule is exit 1 with the reports written", func(t *testing.T) {
+		files := map[string]string{"--junit-report": "j.xml", "--json-report": "r.json", "--markdown-report": "r.md", "--html-report": "r.html"}
+		args := []string{"check", broken, scen}
+		for flag, f := range files {
+			args = append(args, flag, filepath.Join(tmp, f))
+		}
+		code, out, _ := run(t, args...)
+		if code != cli.ExitFailed || !strings.Contains(out, "R06") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		for _, f := range files {
+			if st, err := os.Stat(filepath.Join(tmp, f)); err != nil || st.Size() == 0 {
+				t.Errorf("report %s: %v", f, err)
+			}
+		}
+		j, _ := os.ReadFile(filepath.Join(tmp, "j.xml"))
+		if !strings.Contains(string(j), "[R06] credentials-survive (salesforce/expired-access-token)") {
+			t.Error("JUnit lacks the R06 test case")
+		}
+	})
+	t.Run("skip", func(t *testing.T) {
+		if code, out, _ := run(t, "check", broken, scen, "--skip", "credentials-survive"); code != cli.ExitOK {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	})
+	t.Run("expected failures", func(t *testing.T) {
+		cfg := filepath.Join(tmp, "expect.yaml")
+		_ = os.WriteFile(cfg, []byte(`provider: salesforce
+function: query
+body: {query: "SELECT Id, Name FROM Account LIMIT 10"}
+expect:
+  failures:
+    - rule: R06
+      reason: our platform fork merges keys
+    - rule: R13
+      scenario: valid-token
+      reason: an old expectation
+`), 0o644)
+		record := filepath.Join(tmp, "expect.json")
+		code, out, _ := run(t, "check", broken, scen, "--config", cfg, "--json-report", record)
+		if code != cli.ExitOK || !strings.Contains(out, "expected failure") || !strings.Contains(out, "expected failures now pass") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		rec := readRecord(t, record)
+		var st []string
+		for _, r := range rec.Results {
+			if r.Status == reports.ExpectedFailure || r.Status == reports.UnexpectedPass {
+				st = append(st, r.RuleID+" "+string(r.Status)+" "+r.Scenario)
+			}
+		}
+		sort.Strings(st)
+		wantSt := []string{"R06 expected-failure salesforce/expired-access-token", "R13 unexpected-pass salesforce/valid-token"}
+		if !slices.Equal(st, wantSt) {
+			t.Errorf("statuses %v, want %v", st, wantSt)
+		}
+	})
+	t.Run("report re-renders and merges shards", func(t *testing.T) {
+		a, b := filepath.Join(tmp, "a.json"), filepath.Join(tmp, "b.json")
+		if code, out, _ := run(t, "check", broken, "--scenarios=valid-token", "--json-report", a); code != cli.ExitOK {
+			t.Fatalf("shard a: %d %s", code, out)
+		}
+		if code, out, _ := run(t, "check", broken, "--scenarios=expired-access-token", "--json-report", b); code != cli.ExitFailed {
+			t.Fatalf("shard b: %d %s", code, out)
+		}
+		merged, junit := filepath.Join(tmp, "m.json"), filepath.Join(tmp, "m.xml")
+		code, _, errOut := run(t, "report", "--from", a, "--from", b, "--json-report", merged, "--junit-report", junit)
+		if code != cli.ExitFailed {
+			t.Fatalf("report exit %d: %s", code, errOut)
+		}
+		if rec := readRecord(t, merged); len(rec.Traces) != 2 || !slices.Equal(failedRules(rec), []string{"R06"}) {
+			t.Errorf("merged %d traces, failed %v", len(rec.Traces), failedRules(rec))
+		}
+		x, _ := os.ReadFile(junit)
+		if !strings.Contains(string(x), "(salesforce/valid-token)") || !strings.Contains(string(x), "(salesforce/expired-access-token)") {
+			t.Error("merged JUnit lacks a shard")
+		}
+	})
+}
+
+func TestCheckUsage(t *testing.T) {
+	bare := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"not a component", []string{"check", bare}, "point refreshproof at an elastic.io component"},
+		{"unknown skip", []string{"check", filepath.Join(examples, "sf-query-on401"), "--skip", "R99"}, "no such rule"},
+		{"bad label filter", []string{"check", filepath.Join(examples, "sf-query-on401"), "--label-filter", "R05 &&"}, "--label-filter"},
+		{"filter selects nothing", []string{"check", filepath.Join(examples, "sf-query-on401"), "--label-filter", "nosuchlabel"}, "selects no rule"},
+		{"missing config", []string{"check", filepath.Join(examples, "sf-query-on401"), "--config", filepath.Join(bare, "nope.yaml")}, "--config"},
+		{"report without from", []string{"report", "--junit-report", "x.xml"}, "--from is required"},
+		{"report of a non-record", []string{"report", "--from", "check_test.go", "--junit-report", filepath.Join(bare, "x.xml")}, "run record"},
+		{"unknown rule", []string{"rules", "R99"}, "no rule"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name != "not a component" && tc.name != "unknown rule" && !strings.HasPrefix(tc.args[0], "report") {
+				if _, err := exec.LookPath("node"); err != nil {
+					t.Skip("node is not installed")
+				}
+				if _, err := os.Stat(filepath.Join(examples, "sf-query-on401", "node_modules")); err != nil {
+					t.Skip("examples not installed")
+				}
+			}
+			code, out, errOut := run(t, tc.args...)
+			if code != cli.ExitUsage || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want 2 and %q; stdout %q", code, errOut, tc.want, out)
+			}
+		})
+	}
+}
+
+func TestRules(t *testing.T) {
+	code, out, _ := run(t, "rules")
+	if code != cli.ExitOK || strings.Count(out, "\n[R") != 17 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "rules", "-o", "json", "credentials-survive")
+	var rules []map[string]any
+	if code != cli.ExitOK || json.Unmarshal([]byte(out), &rules) != nil || len(rules) != 1 || rules[0]["id"] != "R06" {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}

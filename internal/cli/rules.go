@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/refreshproof/refreshproof/reports"
+	"github.com/refreshproof/refreshproof/suites"
+)
+
+func newRulesCmd(s *streams) *cobra.Command {
+	var output string
+	c := &cobra.Command{
+		Use:   "rules [ID|NAME...]",
+		Short: "Print the rules with an explanation and a fix for each",
+		Long: `rules prints the conformance catalogue: each rule's stable ID and name, what a
+conforming component does, the strategies it applies to, why it matters, how
+to fix a failure, and where the requirement comes from.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list := suites.Rules()
+			if len(args) > 0 {
+				list = nil
+				for _, a := range args {
+					r, ok := suites.Lookup(a)
+					if !ok {
+						return usageErr("no rule %q (IDs are R01 to R%02d)", a, len(suites.Rules()))
+					}
+					list = append(list, r)
+				}
+			}
+			switch output {
+			case "json":
+				b, _ := json.MarshalIndent(list, "", "  ")
+				fmt.Fprintf(s.out, "%s\n", b)
+			case "text":
+				for i, r := range list {
+					if i > 0 {
+						fmt.Fprintln(s.out)
+					}
+					strategies := "all strategies"
+					if len(r.Strategies) > 0 {
+						var ss []string
+						for _, x := range r.Strategies {
+							ss = append(ss, string(x))
+						}
+						strategies = strings.Join(ss, ", ")
+					}
+					fmt.Fprintf(s.out, "%s\n  %s (%s)\n  Why: %s\n  Fix: %s\n  Sources: %s\n  Doc: %s\n",
+						r.Title(), r.Requirement, strategies, r.Explanation, r.Fix, strings.Join(r.Sources, "; "), r.DocURL())
+				}
+			default:
+				return usageErr("--output must be text or json, not %q", output)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	return c
+}
+
+func newReportCmd(s *streams) *cobra.Command {
+	var from []string
+	var junit, jsonOut, markdown, html string
+	c := &cobra.Command{
+		Use:   "report --from run.json [--from more.json...] [--junit-report F] [--json-report F] [--markdown-report F] [--html-report F]",
+		Short: "Render saved runs again, merging several (CI shards)",
+		Long: `report reads run records written by "check --json-report", merges them when
+there are several (the shards of one run must come from the same component and
+tool), and writes the reports asked for. It exits 1 when the merged run has a
+failed rule, as check would have.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(from) == 0 {
+				return usageErr("--from is required: a run record written by `refreshproof check --json-report FILE`")
+			}
+			if junit == "" && jsonOut == "" && markdown == "" && html == "" {
+				return usageErr("name at least one report to write: --junit-report, --json-report, --markdown-report or --html-report")
+			}
+			var recs []reports.Record
+			for _, f := range from {
+				fh, err := os.Open(f)
+				if err != nil {
+					return usageErr("--from: %v", err)
+				}
+				rec, err := reports.ReadRecord(fh)
+				fh.Close()
+				if err != nil {
+					return usageErr("%s: %v", f, err)
+				}
+				recs = append(recs, rec)
+			}
+			rec, err := reports.Merge(recs...)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if err := writeReports(rec, junit, jsonOut, markdown, html); err != nil {
+				return err
+			}
+			if n := countStatus(rec, reports.Failed); n > 0 {
+				return &exitError{code: ExitFailed, err: fmt.Errorf("%d rule checks failed in the merged run", n)}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringSliceVar(&from, "from", nil, "run record(s) to render (repeat or comma-separate to merge)")
+	f.StringVar(&junit, "junit-report", "", "write a JUnit XML report to FILE")
+	f.StringVar(&jsonOut, "json-report", "", "write the merged run record to FILE")
+	f.StringVar(&markdown, "markdown-report", "", "write a Markdown summary to FILE")
+	f.StringVar(&html, "html-report", "", "write a self-contained HTML report to FILE")
+	return c
+}
