@@ -116,6 +116,14 @@ var ruleCases = []ruleCase{
 			b.refresh("RT#1", mockprovider.StateSuperseded)
 			return b.emitWhole().api(401, "AT#1").fail("401").end().build()
 		}},
+	{name: "a concurrent call arrives after the refresh", rule: "R04", want: Passed,
+		trace: func() harness.Trace {
+			// Two calls sent together; the second reaches the server
+			// only after the refresh. Each is replayed once.
+			b := newTrace(ms, true).message(0).api(401, "AT#1")
+			at := b.refresh("RT#1", mockprovider.StateSuperseded)
+			return b.emitWhole().api(401, "AT#1").api(200, at).api(200, at).data().end().build()
+		}},
 	{name: "replays twice", rule: "R04", want: Failed, contains: []string{"was sent 2 times after the refresh"},
 		trace: func() harness.Trace {
 			b := newTrace(ms, true).message(0).api(401, "AT#1")
