@@ -167,11 +167,17 @@ func (p *Provider) load(d Dialect, cfg Config) {
 	}
 	p.script = newScript(append([]Rule(nil), m.Rules...))
 	d.Reset()
-	p.initial = p.authority.Mint(m.Clients[0].ID, m.Scope)
 	switch m.InitialAccess {
 	case StateExpired:
-		_ = p.authority.Expire(p.initial.Access.Value)
-		p.initial.Access, _ = p.authority.Inspect(p.initial.Access.Value)
+		// Signed in long enough ago for the access token to have expired
+		// on its own, so its response still reads like a normal one
+		// (expires_in of a full lifetime, issued_at in the past).
+		back := m.Policy.accessLifetime() + m.Policy.AccessTokenJitter + 10*time.Minute
+		p.initial = p.authority.MintAt(m.Clients[0].ID, m.Scope, p.clock.Now().Add(-back))
+	default:
+		p.initial = p.authority.Mint(m.Clients[0].ID, m.Scope)
+	}
+	switch m.InitialAccess {
 	case StateRevoked:
 		_ = p.authority.Revoke(p.initial.Access.Value)
 		p.initial.Access, _ = p.authority.Inspect(p.initial.Access.Value)

@@ -330,9 +330,15 @@ func (a *Authority) copyLocked(t *token, now time.Time) Token {
 // Mint starts a new token family for clientID (a new account sign-in) and
 // returns its first access and refresh tokens.
 func (a *Authority) Mint(clientID, scope string) Grant {
+	return a.MintAt(clientID, scope, a.clock.Now())
+}
+
+// MintAt is Mint for a sign-in at an earlier time: a grant whose access
+// token has since expired on its own, as an account's stored tokens are
+// when a container starts hours after the last refresh.
+func (a *Authority) MintAt(clientID, scope string, now time.Time) Grant {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := a.clock.Now()
 	f := &family{id: fmt.Sprintf("F#%d", len(a.order)+1), clientID: clientID, scope: scope, created: now}
 	a.families[f.id] = f
 	a.order = append(a.order, f)
@@ -340,7 +346,9 @@ func (a *Authority) Mint(clientID, scope string) Grant {
 	// The first access token descends from the first refresh token too:
 	// revoking that refresh token revokes it (Salesforce revoke semantics).
 	at := a.newToken(AccessToken, f, rt.Label, now)
-	return Grant{Family: f.id, Access: a.copyLocked(at, now), Refresh: a.copyLocked(rt, now), RefreshIssued: true, Scope: scope, IssuedAt: now}
+	// States are judged at the present, whenever the grant was made.
+	cur := a.clock.Now()
+	return Grant{Family: f.id, Access: a.copyLocked(at, cur), Refresh: a.copyLocked(rt, cur), RefreshIssued: true, Scope: scope, IssuedAt: now}
 }
 
 // BeginRefresh marks a refresh with refreshToken as being answered until

@@ -406,7 +406,7 @@ func judgeR04(v *view) result {
 	var res result
 	judged := 0
 	for i, r := range v.refs {
-		if r.class != refreshOK {
+		if r.class != refreshOK || v.cutOff(r) {
 			continue
 		}
 		p := v.promptOf(r)
@@ -591,6 +591,9 @@ func judgeR05(v *view) result {
 		ks := assigned[r]
 		m := v.message(r.msg)
 		switch {
+		case len(ks) == 0 && v.cutOff(r):
+			// Killed right after the refresh: no chance to emit.
+			continue
 		case len(ks) == 0:
 			msg := fmt.Sprintf("The refresh at #%d (%s) returned access token %s, but the platform never received an updateKeys with it:%s",
 				r.e.Seq, msgName(m), r.at, v.evidence(r.e))
@@ -748,7 +751,11 @@ func judgeR06(v *view) result {
 				for _, r := range v.refs {
 					if r.e.Seq < k.JournalSeq && r.class == refreshOK {
 						if _, has := r.resp["refresh_token"]; !has {
-							fmt.Fprintf(&b, " The refresh response at #%d carried no refresh_token (%s omits it unless rotating), so the component must keep the one it has.", r.e.Seq, v.providerName())
+							why := "the provider left it out"
+							if v.salesforce() {
+								why = "Salesforce omits it unless rotating"
+							}
+							fmt.Fprintf(&b, " The refresh response at #%d carried no refresh_token (%s), so the component must keep the one it has.", r.e.Seq, why)
 							ev = append(ev, r.e)
 						}
 					}
@@ -849,7 +856,7 @@ func (v *view) cfgFrozen(r *refresh) string {
 	for _, x := range v.refs {
 		xm := v.message(x.msg)
 		if x.class == refreshOK && x.e.Seq < r.e.Seq && xm != nil && xm.Container == m.Container && presented(x.e) == cfgRT {
-			return fmt.Sprintf("%s is the refresh token this container's cfg was started with. The component had already used it at #%d (in %s), which returned %s; but the platform never updates cfg inside a running container, so a component that reads the refresh token from cfg on every message presents the rotated-out token in its next message. Under Salesforce refresh-token rotation with reuse detection that is reuse, and the provider revokes the whole token family.",
+			return fmt.Sprintf("%s is the refresh token this container's cfg was started with. The component had already used it at #%d (in %s), which returned %s; but the platform never updates cfg inside a running container, so a component that takes the refresh token from cfg on every message (directly, or through a client it builds from cfg per message) presents the rotated-out token in its next message. Under Salesforce refresh-token rotation with reuse detection that is reuse, and the provider revokes the whole token family.",
 				cfgRT, x.e.Seq, msgName(xm), orNone(x.rt))
 		}
 	}
@@ -1206,6 +1213,8 @@ func judgeR10(v *view) result {
 
 func failureText(r *refresh) string {
 	switch {
+	case r.abandoned && r.cutOffBy != "":
+		return "its answer was held back until " + r.cutOffBy
 	case r.abandoned:
 		return "its answer was held back and the component gave up waiting"
 	case r.e.Status == 0:
@@ -1406,7 +1415,7 @@ func judgeR15(v *view) result {
 	if !v.salesforce() {
 		return skipped("only Salesforce tells the client where its org lives (instance_url)")
 	}
-	judged := 0
+	judged, more := 0, 0
 	for i, r := range v.refs {
 		if r.class != refreshOK {
 			continue
@@ -1430,6 +1439,10 @@ func judgeR15(v *view) result {
 				continue
 			}
 			if !strings.EqualFold(hostOnly(c.Host), u.Hostname()) {
+				if len(res.findings) >= 3 { // a loop repeats the same finding
+					more++
+					break
+				}
 				res.findings = append(res.findings, Finding{
 					Summary: fmt.Sprintf("API call #%d went to %s, not %s", c.Seq, hostOnly(c.Host), u.Hostname()),
 					Seqs:    []int64{r.e.Seq, c.Seq},
@@ -1439,6 +1452,10 @@ func judgeR15(v *view) result {
 				break
 			}
 		}
+	}
+	if more > 0 {
+		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("%d more refreshes", more),
+			Message: fmt.Sprintf("… and after %d more refreshes the API calls went to the old host too.", more)})
 	}
 	if judged == 0 {
 		return skipped("no Salesforce refresh succeeded with an instance_url")

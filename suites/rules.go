@@ -203,7 +203,14 @@ func judgeOne(r Rule, v *view) Verdict {
 		vd.Reason = fmt.Sprintf("does not apply to strategy %s (it applies to %s)", v.strategy, r.strategyList())
 		return vd
 	}
-	res := r.judge(v)
+	res, err := safeJudge(r, v)
+	if err != nil {
+		// A bug in a rule must not take the whole check down, nor pass
+		// for a verdict: the rule is skipped with the reason in plain view.
+		vd.Status = Skipped
+		vd.Reason = fmt.Sprintf("refreshproof could not judge this rule (internal error: %v); please report it with the run record", err)
+		return vd
+	}
 	if len(res.findings) > 0 || len(res.warnings) > 0 {
 		vd.Why, vd.Fix = r.Explanation, r.Fix
 	}
@@ -217,6 +224,15 @@ func judgeOne(r Rule, v *view) Verdict {
 	}
 	vd.Findings, vd.Warnings = res.findings, res.warnings
 	return vd
+}
+
+func safeJudge(r Rule, v *view) (res result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: %v", r.ID, p)
+		}
+	}()
+	return r.judge(v), nil
 }
 
 func anchor(id, name string) string {

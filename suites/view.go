@@ -56,6 +56,8 @@ type refresh struct {
 	// abandoned: a scripted delay held the answer and the component gave
 	// up before it came (its tokens were never used).
 	abandoned bool
+	// cutOffBy says what ended the wait when the component did not.
+	cutOffBy string
 }
 
 func newView(tr *harness.Trace, strategy harness.Strategy) *view {
@@ -123,6 +125,15 @@ func (v *view) classify(r *refresh) {
 		}
 		if hasFault(e, "delay") && r.at != "" && !v.used(r.at, e.Seq) {
 			r.class, r.abandoned = refreshTransient, true
+			if m := v.message(r.msg); m != nil && m.Outcome == harness.OutcomeTimeout {
+				r.cutOffBy = "the harness killed the component for running out of time"
+			}
+		}
+		// A scripted rule left fields out (Salesforce without id); a
+		// component that refused such a response and never used its
+		// token judged it malformed, which is conforming.
+		if hasFault(e, "omit") && r.class == refreshOK && r.at != "" && !v.used(r.at, e.Seq) {
+			r.class = refreshMalformed
 		}
 	default:
 		r.class = refreshMalformed
@@ -205,6 +216,22 @@ func (v *view) containsToken(text, l string) bool {
 }
 
 // message returns message i, or nil.
+// cutOff tells whether r was the last exchange of a message the harness
+// killed for running out of time: the component had no chance to replay
+// or emit after it, so rules about what follows a refresh do not judge it.
+func (v *view) cutOff(r *refresh) bool {
+	m := v.message(r.msg)
+	if m == nil || m.Outcome != harness.OutcomeTimeout {
+		return false
+	}
+	for _, e := range v.entries {
+		if e.Seq > r.e.Seq && e.Seq <= m.JournalTo {
+			return false
+		}
+	}
+	return true
+}
+
 func (v *view) message(i int) *harness.Message {
 	for k := range v.tr.Messages {
 		if v.tr.Messages[k].Index == i {

@@ -77,6 +77,9 @@ func TestCheckExamples(t *testing.T) {
 		"ms-logs-token":               {"R14"},
 		"sf-cfg-refresh-token":        {"R06", "R07"},
 		"ms-unbound-emit":             {"R05"},
+		// Real client libraries, judged as they are (docs/real-clients.md).
+		"sf-jsforce":   {"R02", "R06", "R07", "R08", "R10", "R15", "R18"},
+		"ms-graph-sdk": {"R02", "R17"},
 	}
 	entries, err := os.ReadDir(examples)
 	if err != nil {
@@ -91,7 +94,7 @@ func TestCheckExamples(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			record := filepath.Join(t.TempDir(), "run.json")
-			code, out, errOut := run(t, "check", filepath.Join(examples, name), "--label-filter", "!timeout", "--parallel", "1", "--json-report", record)
+			code, out, errOut := run(t, "check", filepath.Join(examples, name), "--label-filter", "!timeout", "--parallel", "1", "--timeout", "10s", "--json-report", record)
 			wantCode := cli.ExitOK
 			if len(ids) > 0 {
 				wantCode = cli.ExitFailed
