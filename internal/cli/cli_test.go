@@ -39,14 +39,21 @@ const runTimeout = 30 * time.Second
 // stdout and stderr.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	return runFor(t, runTimeout, args...)
+}
+
+// runFor is run with another bound, for commands that run components
+// through many scenarios.
+func runFor(t *testing.T, limit time.Duration, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
 	go func() { done <- cli.Run(ctx, args, nil, &out, &errOut) }()
 	select {
 	case code = <-done:
-	case <-time.After(runTimeout + 5*time.Second):
+	case <-time.After(limit + 5*time.Second):
 		// The context did not stop it either; report rather than hang.
 		t.Fatalf("refreshproof %s did not return\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), out.String(), errOut.String())
 	}
