@@ -407,6 +407,11 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 	ru.pl.setMessage(index)
 	defer ru.pl.setMessage(-1)
 	finish := func(o Outcome, detail string) {
+		if o == OutcomeTimeout || o == OutcomeCrash {
+			// A request the killed process had open still completes on
+			// the server; let it land in this message's range.
+			ru.settleServers(2 * time.Second)
+		}
 		m := &ru.trace.Messages[mi]
 		m.Outcome = o
 		if detail != "" {
@@ -481,6 +486,15 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 			finish(OutcomeTimeout, "the run was cancelled")
 			return
 		}
+	}
+}
+
+// settleServers waits, at most limit, until neither the provider nor the
+// platform is answering a request.
+func (ru *run) settleServers(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for (ru.p.InFlight() > 0 || ru.pl.inflight.Load() > 0) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -78,11 +78,21 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 	sort.SliceStable(v.entries, func(i, j int) bool { return v.entries[i].Seq < v.entries[j].Seq })
 	for _, e := range v.entries {
 		v.msgOf[e.Seq] = -1
-		for _, m := range tr.Messages {
+		var last *harness.Message // the latest message that ended before e
+		for i := range tr.Messages {
+			m := &tr.Messages[i]
 			if e.Seq > m.JournalFrom && e.Seq <= m.JournalTo {
 				v.msgOf[e.Seq] = m.Index
 				break
 			}
+			if m.JournalTo < e.Seq {
+				last = m
+			}
+		}
+		// A request a killed process still had open lands after its
+		// message was closed; it belongs to that message all the same.
+		if v.msgOf[e.Seq] == -1 && last != nil && (last.Outcome == harness.OutcomeTimeout || last.Outcome == harness.OutcomeCrash) {
+			v.msgOf[e.Seq] = last.Index
 		}
 	}
 	for _, t := range tr.Tokens {
