@@ -59,6 +59,9 @@ func jsonObject(flag, text string) (map[string]any, error) {
 // checks the component can run.
 func (f *componentFlags) component(dir string) (*harness.Component, error) {
 	if _, err := os.Stat(filepath.Join(dir, "component.json")); err != nil {
+		if abs, aerr := filepath.Abs(dir); aerr == nil {
+			dir = abs
+		}
 		return nil, usageErr("%s holds no component.json: point refreshproof at an elastic.io component directory, e.g.\n  refreshproof check examples/sf-query-on401\n(the built-in examples are in examples/)", dir)
 	}
 	c, err := harness.LoadComponent(dir)
