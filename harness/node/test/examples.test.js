@@ -23,8 +23,13 @@ function readExample(name) {
   return { name, dir, provider: field('provider'), fn: field('function'), strategy: field('strategy') };
 }
 
+// The examples built on real client libraries (jsforce, the Graph SDK) are
+// judged as they are by the Go tests of `refreshproof check`; this smoke
+// test covers the hand-written ones, each with one known mistake.
+const LIBRARY_EXAMPLES = ['sf-jsforce', 'ms-graph-sdk'];
+
 const examples = fs.readdirSync(EXAMPLES)
-  .filter((n) => fs.existsSync(path.join(EXAMPLES, n, 'refreshproof.yaml')))
+  .filter((n) => fs.existsSync(path.join(EXAMPLES, n, 'refreshproof.yaml')) && !LIBRARY_EXAMPLES.includes(n))
   .map(readExample);
 
 const certs = makeCerts();
