@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -201,13 +202,13 @@ func (c *Component) Resolve() error {
 	if c.Strategy == "" {
 		c.Strategy = StrategyOn401
 	}
-	if !oneOf(c.Strategy, Strategies) {
+	if !slices.Contains(Strategies, c.Strategy) {
 		return setupErr("use on-401, every-call or before-expiry", "unknown strategy %q", c.Strategy)
 	}
 	if c.KeysPolicy == "" {
 		c.KeysPolicy = KeysReplace
 	}
-	if !oneOf(c.KeysPolicy, []KeysPolicy{KeysReplace, KeysShallow, KeysDeep}) {
+	if !slices.Contains([]KeysPolicy{KeysReplace, KeysShallow, KeysDeep}, c.KeysPolicy) {
 		return setupErr("use replace, shallow or deep", "unknown keys policy %q", c.KeysPolicy)
 	}
 	if c.Timeout <= 0 {
@@ -305,15 +306,6 @@ func (c *Component) Resolve() error {
 func nodeFileExists(p string) bool {
 	for _, cand := range []string{p, p + ".js", p + ".cjs", p + ".mjs", filepath.Join(p, "index.js")} {
 		if st, err := os.Stat(cand); err == nil && !st.IsDir() {
-			return true
-		}
-	}
-	return false
-}
-
-func oneOf[T comparable](v T, vs []T) bool {
-	for _, x := range vs {
-		if x == v {
 			return true
 		}
 	}

@@ -23,7 +23,6 @@ import (
 type platform struct {
 	flowID, stepID, accountID string
 	user, key                 string
-	credentialField           string
 	policy                    KeysPolicy
 	stepFields                map[string]any
 	journal                   *mockprovider.Journal

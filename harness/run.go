@@ -127,7 +127,7 @@ func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (
 	}
 	pl := &platform{
 		flowID: flowID, stepID: stepID, accountID: accountID, user: apiUser, key: p.Random(32),
-		credentialField: c.CredentialField, policy: c.KeysPolicy, stepFields: c.Cfg,
+		policy: c.KeysPolicy, stepFields: c.Cfg,
 		journal: p.Journal(), clock: p.Clock(), message: -1,
 		keys: map[string]any{c.CredentialField: signInObj},
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -36,7 +37,7 @@ func newScenariosListCmd(s *streams) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			list := scenarios.Catalogue()
 			if provider != "" {
-				if !oneOfString(provider, scenarios.Providers) {
+				if !slices.Contains(scenarios.Providers, provider) {
 					// The same check, and did-you-mean, as serve's.
 					_, err := resolveScenario(provider, "")
 					return err
@@ -109,7 +110,7 @@ func newScenariosShowCmd(s *streams) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			ref := args[0]
 			if provider == "" && !looksLikeFile(ref) {
-				if p, name, ok := strings.Cut(ref, "/"); ok && oneOfString(p, scenarios.Providers) {
+				if p, name, ok := strings.Cut(ref, "/"); ok && slices.Contains(scenarios.Providers, p) {
 					provider, ref = p, name
 				} else {
 					// A name unique across providers needs no --provider.

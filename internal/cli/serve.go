@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -96,7 +97,7 @@ BASE_URL/__refreshproof/; it answers loopback clients only unless
 // resolveScenario finds a scenario by built-in name or file path and
 // checks it against the provider asked for.
 func resolveScenario(provider, ref string) (*scenarios.Scenario, error) {
-	if provider != "" && !oneOfString(provider, scenarios.Providers) {
+	if provider != "" && !slices.Contains(scenarios.Providers, provider) {
 		msg := fmt.Sprintf("unknown provider %q (want %s)", provider, strings.Join(scenarios.Providers, " or "))
 		if sug := mockprovider.Suggest(provider, scenarios.Providers); sug != "" {
 			msg += fmt.Sprintf("; did you mean %q?", sug)
@@ -145,19 +146,10 @@ func looksLikeFile(ref string) bool {
 	if _, err := os.Stat(ref); err == nil {
 		return true
 	}
-	if p, name, ok := strings.Cut(ref, "/"); ok && oneOfString(p, scenarios.Providers) && !strings.ContainsAny(name, `/\.`) {
+	if p, name, ok := strings.Cut(ref, "/"); ok && slices.Contains(scenarios.Providers, p) && !strings.ContainsAny(name, `/\.`) {
 		return false
 	}
 	return strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
-}
-
-func oneOfString(v string, vs []string) bool {
-	for _, x := range vs {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // serveInfo is what serve prints at start.
