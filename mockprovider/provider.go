@@ -125,6 +125,13 @@ type Provider struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 	inflight  atomic.Int64
+
+	// The redactor of the last Redactor call, valid while the authority
+	// is the same and has issued no token since (Load makes a new one).
+	redMu   sync.Mutex
+	red     *Redactor
+	redAuth *Authority
+	redN    int
 }
 
 // AdminPrefix is the path prefix of the admin API, reserved on every host.
@@ -249,13 +256,23 @@ func (p *Provider) Random(n int) string { p.mu.RLock(); r := p.rnd; p.mu.RUnlock
 // Redactor returns a redactor for every token issued so far and every
 // client secret.
 func (p *Provider) Redactor() *Redactor {
-	secrets := p.Authority().Secrets()
+	a := p.Authority()
+	n := a.Issued()
+	// The exchange log asks for one per exchange: rebuilding it over
+	// every token each time would make logging quadratic in a long run.
+	p.redMu.Lock()
+	defer p.redMu.Unlock()
+	if p.red != nil && p.redAuth == a && p.redN == n {
+		return p.red
+	}
+	secrets := a.Secrets()
 	for i, c := range p.Config().Clients {
 		if c.Secret != "" {
 			secrets[c.Secret] = fmt.Sprintf("CLIENT_SECRET#%d", i+1)
 		}
 	}
-	return NewRedactor(secrets)
+	p.red, p.redAuth, p.redN = NewRedactor(secrets), a, n
+	return p.red
 }
 
 // SetAdvertise sets how the provider names its hosts in the URLs it hands

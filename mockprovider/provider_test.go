@@ -262,6 +262,10 @@ func TestJournalBounded(t *testing.T) {
 func TestRedaction(t *testing.T) {
 	p, s := newFake(t, Config{})
 	g := p.Initial()
+	// A redactor made before the refresh must not be reused after it.
+	if p.Redactor() != p.Redactor() {
+		t.Error("the redactor is rebuilt although no token was issued")
+	}
 	_, _, err := postForm(t, s.Client(), s.URL+"/token", refreshForm(p, g.Refresh.Value))
 	if err != nil {
 		t.Fatal(err)

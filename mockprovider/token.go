@@ -580,6 +580,14 @@ func (a *Authority) Families() []Family {
 	return out
 }
 
+// Issued counts the tokens issued since the last reset; it changes
+// whenever Secrets would.
+func (a *Authority) Issued() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.atN + a.rtN
+}
+
 // Secrets returns every issued token value mapped to its label, for
 // redaction.
 func (a *Authority) Secrets() map[string]string {
