@@ -353,7 +353,7 @@ func (ru *run) handle(ev driverEvent, msg int, m *Message) {
 	}
 	switch ev.Ev {
 	case "emit":
-		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Counts().Total, Truncated: ev.Truncated}
+		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Last(), Truncated: ev.Truncated}
 		if ev.Truncated && len(e.Args) == 0 {
 			e.Args, _ = json.Marshal(ev.Preview)
 		}
@@ -367,7 +367,8 @@ func (ru *run) handle(ev driverEvent, msg int, m *Message) {
 			}
 		}
 		target.Events = append(target.Events, e)
-		ru.pending[ev.ID] = [2]int{ru.msgIndex[fmt.Sprintf("m%d", target.Index)], len(target.Events) - 1}
+		// Message i is Messages[i]: they are appended in index order.
+		ru.pending[ev.ID] = [2]int{target.Index, len(target.Events) - 1}
 	case "emit-settled":
 		if at, ok := ru.pending[ev.ID]; ok {
 			e := &ru.trace.Messages[at[0]].Events[at[1]]
@@ -399,7 +400,7 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 	deadline := start.Add(ru.c.Timeout)
 	ru.trace.Messages = append(ru.trace.Messages, Message{
 		Index: index, Label: sm.Label, Step: step, Body: mergeBody(ru.c.Body, sm.Body), Started: start,
-		VirtualTime: ru.p.Clock().Now(), JournalFrom: ru.p.Journal().Counts().Total, KeysBefore: ru.pl.currentKeys(), Container: -1,
+		VirtualTime: ru.p.Clock().Now(), JournalFrom: ru.p.Journal().Last(), KeysBefore: ru.pl.currentKeys(), Container: -1,
 	})
 	mi := len(ru.trace.Messages) - 1
 	id := fmt.Sprintf("m%d", index)
@@ -419,7 +420,7 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 		}
 		m.Ended = time.Now()
 		m.Duration = m.Ended.Sub(start)
-		m.JournalTo = ru.p.Journal().Counts().Total
+		m.JournalTo = ru.p.Journal().Last()
 		m.KeysAfter = ru.pl.currentKeys()
 	}
 	if ru.cur != nil && !ru.cur.alive() {
@@ -442,7 +443,7 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 	}
 	processed := false
 	var lastActivity time.Time
-	lastSeq := ru.p.Journal().Counts().Total
+	lastSeq := ru.p.Journal().Last()
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
 	timer := time.NewTimer(time.Until(deadline))
@@ -466,7 +467,7 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 			}
 			ru.handle(ev, mi, &ru.trace.Messages[mi])
 		case <-tick.C:
-			if seq := ru.p.Journal().Counts().Total; seq != lastSeq {
+			if seq := ru.p.Journal().Last(); seq != lastSeq {
 				lastSeq, lastActivity = seq, time.Now()
 			}
 			if processed && len(ru.pending) == 0 && ru.p.InFlight() == 0 && ru.pl.inflight.Load() == 0 && time.Since(lastActivity) >= ru.r.Quiet {

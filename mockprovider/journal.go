@@ -183,6 +183,14 @@ func (j *Journal) Entries(f Filter) []Entry {
 	return out
 }
 
+// Last returns the sequence number of the newest entry (0 when empty):
+// a cheap cursor for callers that poll for new exchanges.
+func (j *Journal) Last() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.seq
+}
+
 // Counts returns the exact totals.
 func (j *Journal) Counts() Counts {
 	j.mu.Lock()

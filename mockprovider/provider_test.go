@@ -247,6 +247,9 @@ func TestJournalBounded(t *testing.T) {
 	if len(es[0].Body) != 10 || !strings.Contains(es[0].Note, "cut") {
 		t.Fatalf("body not cut: %q %q", es[0].Body, es[0].Note)
 	}
+	if j.Last() != 6 {
+		t.Fatalf("Last() = %d, want 6", j.Last())
+	}
 	c := j.Counts()
 	if c.Total != 6 || c.Evicted != 3 || c.ByKind[KindAPI] != 5 || c.ByKind[KindToken] != 1 {
 		t.Fatalf("counts %+v", c)
