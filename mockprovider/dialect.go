@@ -132,6 +132,21 @@ func (x *Exchange) Form() (url.Values, bool) {
 	return v, true
 }
 
+// ReadTokenForm reads an RFC 6749 token request: it sets x.Grant from the
+// form's grant_type and, for a refresh (§6), x.Token and x.TokenWhere
+// from refresh_token. It reports false when the body is not a form.
+func (x *Exchange) ReadTokenForm() bool {
+	f, ok := x.Form()
+	if !ok {
+		return false
+	}
+	x.Grant = f.Get("grant_type")
+	if rt := f.Get("refresh_token"); x.Grant == "refresh_token" && rt != "" {
+		x.Token, x.TokenWhere = rt, "form"
+	}
+	return true
+}
+
 // BasicAuth returns the client credentials of an Authorization: Basic
 // header, decoded per RFC 6749 §2.3.1 (form-encoded id and secret).
 func (x *Exchange) BasicAuth() (id, secret string, ok bool) {

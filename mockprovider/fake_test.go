@@ -26,12 +26,7 @@ func (fakeDialect) Classify(x *Exchange) {
 	switch {
 	case x.Path == "/token":
 		x.Kind = KindToken
-		if f, ok := x.Form(); ok {
-			x.Grant = f.Get("grant_type")
-			if x.Grant == "refresh_token" {
-				x.Token, x.TokenWhere = f.Get("refresh_token"), "form"
-			}
-		}
+		x.ReadTokenForm()
 	case strings.HasPrefix(x.Path, "/api/"):
 		x.Kind = KindAPI
 		x.Token, x.TokenWhere = x.BearerToken("Bearer")

@@ -197,16 +197,7 @@ func (d *Dialect) Classify(x *mockprovider.Exchange) {
 	x.Kind = r.kind
 	switch r.kind {
 	case mockprovider.KindToken:
-		f, ok := x.Form()
-		if !ok {
-			return
-		}
-		x.Grant = f.Get("grant_type")
-		if x.Grant == "refresh_token" {
-			if rt := f.Get("refresh_token"); rt != "" {
-				x.Token, x.TokenWhere = rt, "form"
-			}
-		}
+		x.ReadTokenForm()
 	case mockprovider.KindAPI:
 		if t, _ := x.BearerToken("Bearer"); t != "" {
 			x.Token, x.TokenWhere = t, "bearer"

@@ -74,16 +74,7 @@ func (d *Dialect) Classify(x *mockprovider.Exchange) {
 	x.Kind = kindOf(x.Path, d.roleOf(x.Host))
 	switch x.Kind {
 	case mockprovider.KindToken:
-		f, ok := x.Form()
-		if !ok {
-			return
-		}
-		x.Grant = f.Get("grant_type")
-		if x.Grant == "refresh_token" {
-			if rt := f.Get("refresh_token"); rt != "" {
-				x.Token, x.TokenWhere = rt, "form"
-			}
-		}
+		x.ReadTokenForm()
 	case mockprovider.KindRevoke:
 		x.Token, x.TokenWhere = revokeToken(x)
 	case mockprovider.KindIdentity:
