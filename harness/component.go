@@ -89,6 +89,8 @@ type Component struct {
 	// Expect lists the rule failures a team expects while it adopts the
 	// gate: check reports them as expected, and says when one passes.
 	Expect Expectations `yaml:"expect" json:"expect,omitzero"`
+	// Strict makes check fail on warnings, as --strict does.
+	Strict bool `yaml:"strict" json:"strict,omitempty"`
 
 	// Filled by Resolve.
 	Name          string `yaml:"-" json:"name,omitempty"`

@@ -39,6 +39,8 @@ type Record struct {
 	Traces []harness.Trace `json:"traces"`
 	// Errors lists the scenarios that could not run.
 	Errors []ScenarioError `json:"errors,omitempty"`
+	// Strict is true when warnings were judged as failures (--strict).
+	Strict bool `json:"strict,omitempty"`
 }
 
 // Component identifies the component under test and how it was run.
@@ -85,6 +87,11 @@ const (
 	Passed Status = "passed"
 	// Failed: the trace shows a violation.
 	Failed Status = "failed"
+	// Warned: nothing the rule requires was violated, but something it
+	// recommends was not done (or the harness cut the scenario short);
+	// Result.Warnings say what. A warning does not fail the run unless it
+	// was made with --strict, which records warnings as failures.
+	Warned Status = "warned"
 	// Skipped: the rule does not apply to the strategy or the scenario
 	// did not exercise it; Result.Reason says which.
 	Skipped Status = "skipped"
@@ -96,7 +103,7 @@ const (
 	UnexpectedPass Status = "unexpected-pass"
 )
 
-var statuses = []Status{Passed, Failed, Skipped, ExpectedFailure, UnexpectedPass}
+var statuses = []Status{Passed, Failed, Warned, Skipped, ExpectedFailure, UnexpectedPass}
 
 // Result is the verdict of one rule on one scenario.
 type Result struct {
@@ -114,6 +121,21 @@ type Result struct {
 	Evidence []int64 `json:"evidence,omitempty"`
 	// Reason says why a rule was skipped, or why a failure is expected.
 	Reason string `json:"reason,omitempty"`
+	// Summary is the first finding (or warning) in one sentence.
+	Summary string `json:"summary,omitempty"`
+	// CausedBy names the rule whose failure on the same scenario this
+	// result follows from, and Cause that failure's summary. Empty on a
+	// failure means it is a root cause (a primary finding): reports show
+	// primaries first and their consequences under them. A consequence
+	// still counts as a failure of its own rule.
+	CausedBy string `json:"causedBy,omitempty"`
+	Cause    string `json:"cause,omitempty"`
+}
+
+// Primary tells whether r is a finding of its own: a failure, warning or
+// expected failure that follows from no other rule's.
+func (r Result) Primary() bool {
+	return r.CausedBy == "" && (r.Status == Failed || r.Status == Warned || r.Status == ExpectedFailure)
 }
 
 // ScenarioError is a scenario that could not run.
@@ -288,6 +310,7 @@ const (
 type Counts struct {
 	Passed           int `json:"passed"`
 	Failed           int `json:"failed"`
+	Warned           int `json:"warned"`
 	Skipped          int `json:"skipped"`
 	ExpectedFailures int `json:"expectedFailures"`
 	UnexpectedPasses int `json:"unexpectedPasses"`
@@ -299,6 +322,8 @@ func (c *Counts) add(s Status) {
 		c.Passed++
 	case Failed:
 		c.Failed++
+	case Warned:
+		c.Warned++
 	case Skipped:
 		c.Skipped++
 	case ExpectedFailure:
@@ -310,7 +335,7 @@ func (c *Counts) add(s Status) {
 
 // Total is the number of results counted.
 func (c Counts) Total() int {
-	return c.Passed + c.Failed + c.Skipped + c.ExpectedFailures + c.UnexpectedPasses
+	return c.Passed + c.Failed + c.Warned + c.Skipped + c.ExpectedFailures + c.UnexpectedPasses
 }
 
 // RuleSummary is one rule's results over all scenarios.
@@ -319,10 +344,13 @@ type RuleSummary struct {
 	Counts Counts
 	// Status is the rule's overall status: Failed if it failed on any
 	// scenario; else ExpectedFailure if a failure was expected; else
-	// UnexpectedPass if an expected failure passed; else Passed if it
-	// passed on any scenario; else Skipped (also when no scenario judged
-	// it).
+	// UnexpectedPass if an expected failure passed; else Warned if it
+	// warned on any scenario; else Passed if it passed on any scenario;
+	// else Skipped (also when no scenario judged it).
 	Status Status
+	// Primaries counts the failures of the rule that are root causes,
+	// Consequences those that follow from another rule's failure.
+	Primaries, Consequences int
 }
 
 // Summary is a run at a glance: the verdict, and the results per rule and
@@ -331,8 +359,10 @@ type Summary struct {
 	Verdict Verdict
 	Rules   []RuleSummary
 	Totals  Counts
-	// FailedRules counts the rules whose Status is Failed.
-	FailedRules int
+	// FailedRules counts the rules whose Status is Failed, PrimaryRules
+	// those of them with a failure that is a root cause, and WarnedRules
+	// the rules whose Status is Warned.
+	FailedRules, PrimaryRules, WarnedRules int
 	// Scenarios counts the scenarios that ran; Errors those that could
 	// not.
 	Scenarios, Errors int
@@ -360,6 +390,13 @@ func Summarize(r Record) Summary {
 		}
 		s.Rules[i].Counts.add(res.Status)
 		s.Totals.add(res.Status)
+		if res.Status == Failed {
+			if res.CausedBy == "" {
+				s.Rules[i].Primaries++
+			} else {
+				s.Rules[i].Consequences++
+			}
+		}
 		scenarios[res.Scenario] = true
 	}
 	for _, tr := range r.Traces {
@@ -372,10 +409,16 @@ func Summarize(r Record) Summary {
 		case c.Failed > 0:
 			rs.Status = Failed
 			s.FailedRules++
+			if rs.Primaries > 0 {
+				s.PrimaryRules++
+			}
 		case c.ExpectedFailures > 0:
 			rs.Status = ExpectedFailure
 		case c.UnexpectedPasses > 0:
 			rs.Status = UnexpectedPass
+		case c.Warned > 0:
+			rs.Status = Warned
+			s.WarnedRules++
 		case c.Passed > 0:
 			rs.Status = Passed
 		default:
@@ -416,10 +459,16 @@ func (s Summary) Headline() string {
 	switch s.Verdict {
 	case VerdictFailed:
 		fmt.Fprintf(&b, "FAILED: %d of %d %s failed", s.FailedRules, len(s.Rules), plural(len(s.Rules), "rule", "rules"))
+		if n := s.FailedRules - s.PrimaryRules; n > 0 {
+			fmt.Fprintf(&b, ", %d of them only as a consequence of another", n)
+		}
 	case VerdictIncomplete:
 		fmt.Fprintf(&b, "INCOMPLETE: no rule failed, but %d %s could not run", s.Errors, plural(s.Errors, "scenario", "scenarios"))
 	default:
 		fmt.Fprintf(&b, "PASSED: no rule failed")
+	}
+	if s.WarnedRules > 0 {
+		fmt.Fprintf(&b, "; %d %s warned", s.WarnedRules, plural(s.WarnedRules, "rule", "rules"))
 	}
 	fmt.Fprintf(&b, " (%d %s", s.Scenarios, plural(s.Scenarios, "scenario", "scenarios"))
 	if s.Verdict != VerdictIncomplete && s.Errors > 0 {

@@ -162,8 +162,9 @@ func judgeR10(v *view) result {
 			}
 			b, _ := json.Marshal(f)
 			res.findings = append(res.findings, Finding{
-				Summary: fmt.Sprintf("updateKeys #%d without a new access token", k.JournalSeq),
-				Seqs:    []int64{r.e.Seq, k.JournalSeq},
+				Summary:  fmt.Sprintf("updateKeys #%d without a new access token", k.JournalSeq),
+				Seqs:     []int64{r.e.Seq, k.JournalSeq},
+				produces: []fact{{factBadKeys, k.JournalSeq}, {factUnusableAnswer, r.e.Seq}},
 				Message: fmt.Sprintf("In %s the token endpoint failed at #%d (%s), and the component emitted updateKeys at #%d with %s:%s\n  %s: %s\nThe platform replaced the account's good stored keys with these.",
 					msgName(m), r.e.Seq, failureText(r), k.JournalSeq, got, v.evidence(r.e), v.cf, truncate(string(b), 400)),
 			})

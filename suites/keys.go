@@ -65,7 +65,8 @@ func judgeR05(v *view) result {
 				msg += "\n" + rej
 			}
 			msg += "\nThe stored keys still hold the old tokens; the next container starts from them."
-			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("no updateKeys after the refresh at #%d", r.e.Seq), Seqs: []int64{r.e.Seq}, Message: msg})
+			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("no updateKeys after the refresh at #%d", r.e.Seq), Seqs: []int64{r.e.Seq}, Message: msg,
+				produces: []fact{{factNotStored, r.e.Seq}}, restsOn: []fact{{factConcurrentRefresh, r.e.Seq}}})
 			continue
 		case len(ks) > 1:
 			var at []string
@@ -75,6 +76,7 @@ func judgeR05(v *view) result {
 			res.findings = append(res.findings, Finding{
 				Summary: fmt.Sprintf("%d updateKeys for the refresh at #%d", len(ks), r.e.Seq),
 				Seqs:    []int64{r.e.Seq},
+				restsOn: []fact{{factConcurrentRefresh, r.e.Seq}},
 				Message: fmt.Sprintf("The refresh at #%d (%s) was followed by %d updateKeys (%s); emit exactly one per refresh:%s",
 					r.e.Seq, msgName(m), len(ks), strings.Join(at, ", "), v.evidence(r.e)),
 			})
@@ -126,7 +128,11 @@ func judgeR05(v *view) result {
 		if contains(missing, "refresh_token") {
 			msg += "\nThe platform replaces the stored keys with this object, so the refresh token is gone after the next restart."
 		}
-		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("updateKeys #%d %s", k.JournalSeq, strings.Join(what, " and ")), Seqs: []int64{r.e.Seq, k.JournalSeq}, Message: msg})
+		fs := []fact{{factNotStored, r.e.Seq}}
+		if contains(missing, "refresh_token") || contains(missing, "access_token") || contains(changed, "refresh_token") || contains(changed, "access_token") {
+			fs = append(fs, fact{factBadKeys, k.JournalSeq})
+		}
+		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("updateKeys #%d %s", k.JournalSeq, strings.Join(what, " and ")), Seqs: []int64{r.e.Seq, k.JournalSeq}, Message: msg, produces: fs})
 	}
 	res.pass = fmt.Sprintf("one complete updateKeys after each of %s", plural(len(ok), "refresh", "refreshes"))
 	return res
@@ -207,10 +213,12 @@ func judgeR06(v *view) result {
 		}
 		b.WriteString(".")
 		var ev []*mockprovider.Entry
+		var rests []fact
 		for _, k := range v.tr.KeyUpdates {
 			before, _ := v.keysField(k.Before)
 			after, _ := v.keysField(k.After)
 			if str(before["refresh_token"]) != "" && str(after["refresh_token"]) == "" {
+				rests = append(rests, fact{factBadKeys, k.JournalSeq})
 				fmt.Fprintf(&b, "\nThe updateKeys at #%d replaced keys that held %s with keys that hold none: the platform replaces the stored keys with what updateKeys carries.", k.JournalSeq, orNone(v.label(str(before["refresh_token"]))))
 				for _, r := range v.refs {
 					if r.e.Seq < k.JournalSeq && r.class == refreshOK {
@@ -237,7 +245,7 @@ func judgeR06(v *view) result {
 			}
 		}
 		b.WriteString("\nWhy it matters: every container started from these keys needs a refresh once the access token expires, and cannot make one; the account must be re-authorised by a person.")
-		res.findings = append(res.findings, Finding{Summary: "the stored keys lost the refresh token", Seqs: seqs(ev...), Message: b.String()})
+		res.findings = append(res.findings, Finding{Summary: "the stored keys lost the refresh token", Seqs: seqs(ev...), Message: b.String(), restsOn: rests})
 		return res
 	}
 	tok := v.tokens[rt]
@@ -258,8 +266,10 @@ func judgeR06(v *view) result {
 	var b strings.Builder
 	fmt.Fprintf(&b, "At the end of the run the account's stored keys hold refresh token %s, which the provider no longer accepts (%s).", rt, tok.State)
 	var ev []*mockprovider.Entry
+	var rests []fact
 	if reuse := v.reuse(tok.Family); reuse != nil {
 		ev = append(ev, reuse.e)
+		rests = append(rests, fact{factReuse, reuse.e.Seq})
 		fmt.Fprintf(&b, "\nThe provider revoked the whole token family %s when the component presented the rotated-out refresh token %s at #%d:%s", tok.Family, reuse.e.Presented.Label, reuse.e.Seq, v.evidence(reuse.e))
 		if note := v.cfgFrozen(reuse); note != "" {
 			b.WriteString("\n" + note)
@@ -269,8 +279,13 @@ func judgeR06(v *view) result {
 	} else if tok.State == mockprovider.StateRotated {
 		newest := v.newestRT(tok.Family)
 		fmt.Fprintf(&b, "\nThe provider replaced %s by %s; the updateKeys after that refresh did not store the new refresh token.", rt, orNone(newest))
+		for _, r := range v.refs {
+			if r.class == refreshOK && r.rt != "" && r.rt == newest {
+				rests = append(rests, fact{factNotStored, r.e.Seq})
+			}
+		}
 	}
-	res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("the stored refresh token %s is %s", rt, tok.State), Seqs: seqs(ev...), Message: b.String()})
+	res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("the stored refresh token %s is %s", rt, tok.State), Seqs: seqs(ev...), Message: b.String(), restsOn: rests})
 	return res
 }
 
@@ -373,7 +388,8 @@ func judgeR07(v *view) result {
 				b.WriteString("\nWhy it matters: the account is dead until a user signs in again.")
 			}
 			b.WriteString("\nFix: keep the newest tokens in memory per account (module scope, keyed by the account) and prefer them over cfg, which the platform never updates inside a running container; adopt the refresh_token of every refresh response and emit it with updateKeys.")
-			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("presented rotated-out %s at #%d", p.Label, r.e.Seq), Seqs: seqs(append(later, r.e)...), Message: b.String()})
+			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("presented rotated-out %s at #%d", p.Label, r.e.Seq), Seqs: seqs(append(later, r.e)...), Message: b.String(),
+				produces: []fact{{factReuse, r.e.Seq}}, restsOn: []fact{{factConcurrentRefresh, r.e.Seq}}})
 		case mockprovider.StateSuperseded:
 			judged++
 			m := v.message(r.msg)

@@ -154,7 +154,7 @@ func judgeR02(v *view) result {
 			} else {
 				msg += v.evidence(ev...) + "\nThe message then ended: " + outcomeText(m)
 			}
-			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("no refresh after the 401 at #%d", first.Seq), Seqs: seqs(ev...), Message: msg})
+			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("no refresh after the 401 at #%d", first.Seq), Seqs: seqs(ev...), Message: msg, restsOn: v.unusableOrigins(g)})
 		case len(ok) > len(g.calls):
 			var es []*mockprovider.Entry
 			for _, r := range ok {
@@ -380,7 +380,11 @@ func judgeR16(v *view) result {
 				break
 			}
 		}
-		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("%d refreshes for %d concurrent 401s", len(counted), len(g.calls)), Seqs: seqs(append(g.calls, es...)...), Message: msg})
+		var extra []fact
+		for _, r := range counted[1:] {
+			extra = append(extra, fact{factConcurrentRefresh, r.e.Seq})
+		}
+		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("%d refreshes for %d concurrent 401s", len(counted), len(g.calls)), Seqs: seqs(append(g.calls, es...)...), Message: msg, produces: extra})
 	}
 	if judged == 0 {
 		return skipped("the trace shows no concurrent 401s (the component made its API calls one at a time)")
@@ -454,4 +458,26 @@ func judgeR17(v *view) result {
 	}
 	res.pass = "refreshed before calling once the token's lifetime had passed"
 	return res
+}
+
+// unusableOrigins are the facts a 401 group follows from when the token it
+// presented is none the provider issued: the component took it from an
+// unusable token response, or from keys it stored from one.
+func (v *view) unusableOrigins(g group401) []fact {
+	if g.at != "" {
+		return nil
+	}
+	first := g.calls[0]
+	var out []fact
+	for _, r := range v.refs {
+		if r.e.Seq < first.Seq && (r.class == refreshMalformed || r.class == refreshTransient) {
+			out = append(out, fact{factUnusableAnswer, r.e.Seq})
+		}
+	}
+	for _, k := range v.tr.KeyUpdates {
+		if k.JournalSeq < first.Seq {
+			out = append(out, fact{factBadKeys, k.JournalSeq})
+		}
+	}
+	return out
 }

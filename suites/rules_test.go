@@ -196,7 +196,7 @@ var ruleCases = []ruleCase{
 	{name: "rotated-out token from frozen cfg", rule: "R07", want: Failed,
 		contains: []string{"refreshed at #6 with RT#1, a refresh token the provider had already replaced", "never updates cfg inside a running container", "revoked the whole token family"},
 		trace:    func() harness.Trace { return cfgFrozen().build() }},
-	{name: "superseded Microsoft token is a warning", rule: "R07", want: Passed, warn: true, contains: []string{"still accepts it", "Microsoft keeps superseded refresh tokens valid"},
+	{name: "superseded Microsoft token is a warning", rule: "R07", want: Warned, warn: true, contains: []string{"still accepts it", "Microsoft keeps superseded refresh tokens valid"},
 		trace: func() harness.Trace {
 			b := newTrace(ms, true).message(0).api(401, "AT#1")
 			at := b.refresh("RT#1", mockprovider.StateSuperseded)
