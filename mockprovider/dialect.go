@@ -107,6 +107,9 @@ type Exchange struct {
 	// Issued collects the labels of tokens the answer hands out; dialects
 	// append to it.
 	Issued []string
+	// Refusal is set by a dialect when the authority refused the refresh
+	// (the Failure of its *RefreshError); it reaches the journal entry.
+	Refusal RefreshFailure
 	// Note is added to the journal entry.
 	Note string
 

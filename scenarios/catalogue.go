@@ -179,6 +179,7 @@ func (s *Scenario) Clone() *Scenario {
 	t.RefreshTokenIdle = clonePtr(t.RefreshTokenIdle)
 	t.FamilyLifetime = clonePtr(t.FamilyLifetime)
 	t.RejectConcurrentRefresh = clonePtr(t.RejectConcurrentRefresh)
+	t.ConcurrentRefreshWindow = clonePtr(t.ConcurrentRefreshWindow)
 	if s.Salesforce != nil {
 		o := *s.Salesforce
 		o.WWWAuthenticate = clonePtr(o.WWWAuthenticate)

@@ -68,7 +68,7 @@ func (e *Error) Error() string {
 var objectFields = map[string][]string{
 	"scenario":    {"name", "description", "provider", "labels", "seed", "credentials", "tokens", "salesforce", "microsoft", "rules", "steps"},
 	"credentials": {"accessToken", "scope", "clientId", "clientSecret", "public"},
-	"tokens":      {"accessTokenLifetime", "accessTokenJitter", "slidingAccess", "refreshTokenIdle", "familyLifetime", "rotation", "rejectConcurrentRefresh"},
+	"tokens":      {"accessTokenLifetime", "accessTokenJitter", "slidingAccess", "refreshTokenIdle", "familyLifetime", "rotation", "rejectConcurrentRefresh", "concurrentRefreshWindow"},
 	"salesforce":  {"instanceHost", "moveInstanceAfterRefresh", "movedInstanceHost", "wwwAuthenticate", "apiVersion", "sandbox", "orgId", "userId"},
 	"microsoft":   {"tenants", "spa", "expiredMessage", "idToken", "pageSize"},
 	"rule":        {"name", "match", "respond", "times", "once"},
@@ -684,6 +684,8 @@ func (d *decoder) tokens(n *yaml.Node) Tokens {
 			t.Rotation = mockprovider.Rotation(r)
 		case "rejectConcurrentRefresh":
 			t.RejectConcurrentRefresh = flag(v, "rejectConcurrentRefresh")
+		case "concurrentRefreshWindow":
+			t.ConcurrentRefreshWindow = dur(v, "concurrentRefreshWindow", 0)
 		}
 	})
 	return t

@@ -119,6 +119,7 @@ func TestParseFull(t *testing.T) {
 			FamilyLifetime:          ptr(36 * time.Hour),
 			Rotation:                mockprovider.RotateReuseDetection,
 			RejectConcurrentRefresh: ptr(true),
+			ConcurrentRefreshWindow: ptr(50 * time.Millisecond),
 		},
 		Salesforce: &SalesforceOptions{
 			InstanceHost: "acme.my.salesforce.com", MoveInstanceAfterRefresh: 1, MovedInstanceHost: "acme2.my.salesforce.com",

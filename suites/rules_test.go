@@ -364,7 +364,7 @@ var ruleCases = []ruleCase{
 			b := newTrace(sf, true).message(0).api(401, "AT#1").api(401, "AT#1").api(401, "AT#1")
 			at := b.refresh("RT#1", "")
 			b.refreshFails("RT#1", 400, `{"error":"invalid_grant","error_description":"token request is already being processed"}`, func(e *mockprovider.Entry) {
-				e.Note = "mockprovider: refresh refused: in-flight (RT#1)"
+				e.Refusal = mockprovider.FailInFlight
 			})
 			return b.emitWhole().api(200, at).api(200, at).api(200, at).data().end().build()
 		}},
@@ -406,7 +406,7 @@ func cfgFrozen() *builder {
 	at := b.refresh("RT#1", mockprovider.StateRotated)
 	b.emitWhole().api(200, at).data().end().advance(3*time.Hour).message(0).api(401, "AT#1")
 	b.refreshFails("RT#1", 400, `{"error":"invalid_grant","error_description":"expired access/refresh token"}`, func(e *mockprovider.Entry) {
-		e.Note = "mockprovider: refresh refused: reuse-detected (RT#1)"
+		e.Refusal = mockprovider.FailReuseDetected
 	})
 	for i := range b.tr.Tokens {
 		b.tr.Tokens[i].State = mockprovider.StateRevoked

@@ -118,13 +118,13 @@ func (v *view) classify(r *refresh) {
 		r.resp = obj
 	}
 	switch {
-	case e.Status == 0 || hasFault(e, "drop") || hasFault(e, "truncate"):
+	case e.Status == 0 || e.HasFault(mockprovider.FaultDrop) || e.HasFault(mockprovider.FaultTruncate):
 		r.class = refreshTransient
 	case e.Status >= 500:
 		r.class = refreshTransient
 	case e.Status >= 400:
 		r.class = refreshRejected
-		r.inFlight = strings.Contains(e.Note, "in-flight")
+		r.inFlight = e.Refusal == mockprovider.FailInFlight
 	case e.Status >= 200 && e.Status < 300 && r.resp != nil && str(r.resp["access_token"]) != "":
 		r.class = refreshOK
 		// The labels the response delivered: a scripted rule may have
@@ -133,7 +133,7 @@ func (v *view) classify(r *refresh) {
 		if rt := v.label(str(r.resp["refresh_token"])); v.tokens[rt].Kind == mockprovider.RefreshToken {
 			r.rt = rt
 		}
-		if hasFault(e, "delay") && r.at != "" && !v.used(r.at, e.Seq) {
+		if e.HasFault(mockprovider.FaultDelay) && r.at != "" && !v.used(r.at, e.Seq) {
 			r.class, r.abandoned = refreshTransient, true
 			if m := v.message(r.msg); m != nil && m.Outcome == harness.OutcomeTimeout {
 				r.cutOffBy = "the harness killed the component for running out of time"
@@ -142,7 +142,7 @@ func (v *view) classify(r *refresh) {
 		// A scripted rule left fields out (Salesforce without id); a
 		// component that refused such a response and never used its
 		// token judged it malformed, which is conforming.
-		if hasFault(e, "omit") && r.class == refreshOK && r.at != "" && !v.used(r.at, e.Seq) {
+		if e.HasFault(mockprovider.FaultOmit) && r.class == refreshOK && r.at != "" && !v.used(r.at, e.Seq) {
 			r.class = refreshMalformed
 		}
 	default:
@@ -168,15 +168,6 @@ func (v *view) used(at string, seq int64) bool {
 			if v.containsToken(string(ev.Args), at) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-func hasFault(e *mockprovider.Entry, f string) bool {
-	for _, x := range strings.Split(e.Fault, ",") {
-		if x == f {
-			return true
 		}
 	}
 	return false
@@ -410,8 +401,8 @@ func (v *view) desc(e *mockprovider.Entry) string {
 	}
 	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned {
 		b.WriteString(", answer held back and abandoned by the component")
-	} else if e.Fault != "" {
-		fmt.Fprintf(&b, " [scripted: %s]", e.Fault)
+	} else if len(e.Faults) > 0 {
+		fmt.Fprintf(&b, " [scripted: %s]", e.FaultText())
 	}
 	m := v.msgOf[e.Seq]
 	if mm := v.message(m); mm != nil && mm.Label != "" {

@@ -332,7 +332,7 @@ func exchangeLogger(w io.Writer, format string) func(mockprovider.Entry) {
 			attrs = append(attrs, "issued", strings.Join(e.Issued, ","))
 		}
 		if e.Rule != "" {
-			attrs = append(attrs, "rule", e.Rule, "fault", e.Fault)
+			attrs = append(attrs, "rule", e.Rule, "fault", e.FaultText())
 		}
 		if e.Note != "" {
 			attrs = append(attrs, "note", e.Note)
