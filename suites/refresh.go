@@ -251,10 +251,9 @@ func firstLine(s string) string {
 func judgeR03(v *view) result {
 	var res result
 	var reqs []*mockprovider.Entry
-	for _, e := range v.entries {
-		form, _ := url.ParseQuery(e.Body)
-		isRefresh := e.Kind == mockprovider.KindToken && (e.Grant == "refresh_token" || form.Has("refresh_token"))
-		if e.Kind == mockprovider.KindUnknown && (form.Get("grant_type") == "refresh_token" || strings.Contains(e.Body, "grant_type=refresh_token")) {
+	for _, r := range v.refs {
+		e := r.e
+		if e.Kind == mockprovider.KindUnknown {
 			res.findings = append(res.findings, Finding{
 				Summary: fmt.Sprintf("refresh request #%d sent to %s, not the token endpoint", e.Seq, e.Path),
 				Seqs:    []int64{e.Seq},
@@ -262,11 +261,12 @@ func judgeR03(v *view) result {
 			})
 			continue
 		}
-		if !isRefresh {
-			continue
-		}
+		form, _ := url.ParseQuery(e.Body)
 		reqs = append(reqs, e)
 		var wrong []string
+		if _, isJSON := decodeObject(e.Body); isJSON {
+			wrong = append(wrong, "its body was JSON: a token endpoint reads only a form-encoded body (RFC 6749 §6, Appendix B), so it saw no grant_type")
+		}
 		if e.Method != "POST" {
 			wrong = append(wrong, fmt.Sprintf("it used %s instead of POST", e.Method))
 		}

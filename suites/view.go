@@ -102,7 +102,7 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 		}
 	}
 	for _, e := range v.entries {
-		if e.Kind == mockprovider.KindToken && e.Grant == "refresh_token" {
+		if v.refreshAttempt(e) {
 			r := &refresh{e: e, msg: v.msgOf[e.Seq]}
 			v.classify(r)
 			v.refs = append(v.refs, r)
@@ -110,6 +110,77 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 		}
 	}
 	return v
+}
+
+// refreshAttempt tells whether e is a request to refresh the access token,
+// however badly it was made: a refresh_token grant; or a request to the
+// token endpoint, or to another path of the provider, that carries a
+// refresh token in any encoding (a JSON body, a query) or no grant at all
+// after an API 401 of its message. The rules judge what the component
+// tried, not only what the endpoint understood.
+func (v *view) refreshAttempt(e *mockprovider.Entry) bool {
+	switch e.Kind {
+	case mockprovider.KindToken:
+		switch e.Grant {
+		case "refresh_token":
+			return true
+		case "":
+			return v.carriesRefreshToken(e) || v.after401(e)
+		}
+		return false // another grant (authorization_code, password)
+	case mockprovider.KindUnknown:
+		return v.carriesRefreshToken(e)
+	}
+	return false
+}
+
+// carriesRefreshToken tells whether a request carries a refresh token or a
+// refresh_token grant anywhere: form or JSON body, query string.
+func (v *view) carriesRefreshToken(e *mockprovider.Entry) bool {
+	if f, err := url.ParseQuery(e.Body); err == nil && (f.Get("grant_type") == "refresh_token" || f.Has("refresh_token")) {
+		return true
+	}
+	if q, err := url.ParseQuery(e.Query); err == nil && (q.Get("grant_type") == "refresh_token" || q.Has("refresh_token")) {
+		return true
+	}
+	if obj, ok := decodeObject(e.Body); ok {
+		for _, k := range []string{"refresh_token", "refreshToken"} {
+			if _, has := obj[k]; has {
+				return true
+			}
+		}
+		if str(obj["grant_type"]) == "refresh_token" {
+			return true
+		}
+	}
+	for _, m := range secretRE.FindAllString(e.Body+" "+e.Query, -1) {
+		if v.tokens[v.label(m)].Kind == mockprovider.RefreshToken {
+			return true
+		}
+	}
+	if !v.tr.Redacted {
+		for val, l := range v.byValue {
+			if v.tokens[l].Kind == mockprovider.RefreshToken && len(val) >= 8 && strings.Contains(e.Body+e.Query, val) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// after401 tells whether an API call of e's message answered 401 since
+// the message's previous token request.
+func (v *view) after401(e *mockprovider.Entry) bool {
+	got401 := false
+	for _, x := range v.inMessage(v.msgOf[e.Seq], "", 0, e.Seq) {
+		switch {
+		case x.Kind == mockprovider.KindToken:
+			got401 = false
+		case x.Kind == mockprovider.KindAPI && x.Status == 401:
+			got401 = true
+		}
+	}
+	return got401
 }
 
 func (v *view) classify(r *refresh) {

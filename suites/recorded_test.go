@@ -1,0 +1,109 @@
+package suites
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/refreshproof/refreshproof/harness"
+)
+
+const (
+	graphMessages = "https://graph.microsoft.com/v1.0/me/messages"
+	entraToken    = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+	formType      = "application/x-www-form-urlencoded"
+)
+
+// TestRecordedRefreshAttempts judges refresh requests the real Microsoft
+// mock answered: however a refresh is encoded, it is a refresh attempt
+// (R02 sees it), R03 judges its form, and a refused one must be an error
+// (R09).
+func TestRecordedRefreshAttempts(t *testing.T) {
+	type want map[string]Status
+	cases := []struct {
+		name    string
+		refresh func(r *recorder) (int, string)
+		want    want
+		says    string // in R03's message
+	}{
+		{
+			name: "form-encoded refresh",
+			refresh: func(r *recorder) (int, string) {
+				c := r.p.Client()
+				f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.stored("refresh_token")}, "client_id": {c.ID}, "client_secret": {c.Secret}}
+				return r.send("POST", entraToken, formType, f.Encode(), nil)
+			},
+			want: want{"R02": Passed, "R03": Passed},
+		},
+		{
+			name: "JSON body",
+			refresh: func(r *recorder) (int, string) {
+				c := r.p.Client()
+				body := `{"grant_type":"refresh_token","refresh_token":"` + r.stored("refresh_token") + `","client_id":"` + c.ID + `","client_secret":"` + c.Secret + `"}`
+				return r.send("POST", entraToken, "application/json", body, nil)
+			},
+			want: want{"R02": Passed, "R03": Failed, "R09": Passed},
+			says: "its body was JSON",
+		},
+		{
+			name: "form without grant_type",
+			refresh: func(r *recorder) (int, string) {
+				c := r.p.Client()
+				f := url.Values{"refresh_token": {r.stored("refresh_token")}, "client_id": {c.ID}, "client_secret": {c.Secret}}
+				return r.send("POST", entraToken, formType, f.Encode(), nil)
+			},
+			want: want{"R02": Passed, "R03": Failed, "R09": Passed},
+			says: "no grant_type parameter",
+		},
+		{
+			name: "GET with the refresh token in the query",
+			refresh: func(r *recorder) (int, string) {
+				c := r.p.Client()
+				f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.stored("refresh_token")}, "client_id": {c.ID}, "client_secret": {c.Secret}}
+				return r.send("GET", entraToken+"?"+f.Encode(), "", "", nil)
+			},
+			want: want{"R02": Passed, "R03": Failed},
+			says: "it used GET instead of POST",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRecorder(t, "microsoft", "expired-access-token")
+			r.message()
+			bearer := map[string]string{"Authorization": "Bearer " + r.stored("access_token")}
+			if st, body := r.send("GET", graphMessages, "", "", bearer); st != 401 {
+				t.Fatalf("the expired token: %d %s", st, body)
+			}
+			st, body := tc.refresh(r)
+			outcome, events := harness.OutcomeOK, []harness.Event(nil)
+			if st >= 400 {
+				// A component that reports the provider's error, as R09 asks.
+				outcome, events = harness.OutcomeError, []harness.Event{errorEvent("token refresh failed: " + body)}
+			} else if st, body := r.send("GET", graphMessages, "", "", map[string]string{"Authorization": "Bearer " + accessToken(t, body)}); st != 200 {
+				t.Fatalf("the replay: %d %s", st, body)
+			}
+			tr := r.end(outcome, events...).trace()
+			vs := map[string]Verdict{}
+			for _, v := range Judge(tr, "") {
+				vs[v.Rule] = v
+			}
+			for id, st := range tc.want {
+				if vs[id].Status != st {
+					t.Errorf("%s: %s, want %s\n%s", id, vs[id].Status, st, vs[id].Message())
+				}
+			}
+			if tc.says != "" && !strings.Contains(vs["R03"].Message(), tc.says) {
+				t.Errorf("R03 does not say %q:\n%s", tc.says, vs["R03"].Message())
+			}
+		})
+	}
+}
+
+func accessToken(t *testing.T, body string) string {
+	t.Helper()
+	obj, ok := decodeObject(body)
+	if !ok || str(obj["access_token"]) == "" {
+		t.Fatalf("not a token response: %s", body)
+	}
+	return str(obj["access_token"])
+}
