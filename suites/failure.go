@@ -124,8 +124,8 @@ func judgeR10(v *view) result {
 	judged := 0
 	done := map[int]bool{}
 	for _, r := range v.refs {
-		if (r.class != refreshTransient && r.class != refreshMalformed) || done[r.msg] {
-			continue
+		if (r.class != refreshTransient && r.class != refreshMalformed) || done[r.msg] || r.cutOffBy != "" {
+			continue // a refresh the harness's kill cut off is not the component's doing
 		}
 		done[r.msg] = true
 		judged++

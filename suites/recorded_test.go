@@ -4,8 +4,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/refreshproof/refreshproof/harness"
+	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
 const (
@@ -106,4 +108,35 @@ func accessToken(t *testing.T, body string) string {
 		t.Fatalf("not a token response: %s", body)
 	}
 	return str(obj["access_token"])
+}
+
+// TestRecordedHeldRefresh: in token-endpoint-timeout the mock holds the
+// first refresh for 40 s. A component without a client timeout is still
+// waiting when the harness's time limit kills the message (here: the
+// client gives up, which the mock records the same way): that is a warning
+// about the missing timeout (R18), and the cut-off refresh is no
+// transient failure of the component's (R10).
+func TestRecordedHeldRefresh(t *testing.T) {
+	r := newRecorder(t, "microsoft", "token-endpoint-timeout")
+	r.message()
+	r.send("GET", graphMessages, "", "", map[string]string{"Authorization": "Bearer " + r.stored("access_token")})
+	c := r.p.Client()
+	f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.stored("refresh_token")}, "client_id": {c.ID}, "client_secret": {c.Secret}}
+	if _, _, err := r.sendWithin(200*time.Millisecond, "POST", entraToken, formType, f.Encode(), nil); err == nil {
+		t.Fatal("the held refresh was answered within 200ms")
+	}
+	tr := r.end(harness.OutcomeTimeout).trace()
+	if e := tr.Journal[len(tr.Journal)-1]; !e.ClientGone || !e.HasFault(mockprovider.FaultDelay) {
+		t.Fatalf("the journal does not record the held, abandoned answer: %+v", e)
+	}
+	vs := map[string]Verdict{}
+	for _, v := range Judge(tr, "") {
+		vs[v.Rule] = v
+	}
+	if v := vs["R18"]; v.Status != Warned || !strings.Contains(v.Message(), "timeout on token and API requests") {
+		t.Errorf("R18: %s\n%s", v.Status, v.Message())
+	}
+	if v := vs["R10"]; v.Status != Skipped {
+		t.Errorf("R10: %s\n%s", v.Status, v.Message())
+	}
 }

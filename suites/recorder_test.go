@@ -88,6 +88,17 @@ func (r *recorder) message() *recorder {
 // component would call.
 func (r *recorder) send(method, url, contentType, body string, header map[string]string) (int, string) {
 	r.t.Helper()
+	st, b, err := r.sendWithin(0, method, url, contentType, body, header)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return st, b
+}
+
+// sendWithin is send with a client timeout (zero: none); it returns the
+// client's error, as a component that gave up would see it.
+func (r *recorder) sendWithin(timeout time.Duration, method, url, contentType, body string, header map[string]string) (int, string, error) {
+	r.t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		r.t.Fatal(err)
@@ -98,17 +109,24 @@ func (r *recorder) send(method, url, contentType, body string, header map[string
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := r.client.Do(req)
+	c := *r.client
+	c.Timeout = timeout
+	resp, err := c.Do(req)
 	if err != nil {
-		r.t.Fatal(err)
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), nil
 }
 
 // end closes the current message with an outcome and its events.
 func (r *recorder) end(outcome harness.Outcome, events ...harness.Event) *recorder {
+	// As the harness does, wait for answers still being written (one the
+	// client gave up on is journaled when the handler returns).
+	for deadline := time.Now().Add(2 * time.Second); r.p.InFlight() > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	m := &r.tr.Messages[len(r.tr.Messages)-1]
 	m.JournalTo = r.p.Journal().Last()
 	for i := range events {

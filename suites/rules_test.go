@@ -396,6 +396,26 @@ var ruleCases = []ruleCase{
 		trace: func() harness.Trace {
 			return newTrace(ms, false).message(0).api(200, "AT#1").end(harness.OutcomeNoEnd).build()
 		}},
+	{name: "cut short while the mock held the answer", rule: "R18", want: Warned, warn: true,
+		contains: []string{"cut short by refreshproof's time limit", "held back on purpose", "timeout on token and API requests"},
+		trace:    heldRefresh},
+	{name: "a timeout with every answer in", rule: "R18", want: Failed, contains: []string{"did not end within the time limit", "Every request of the message had been answered", "return (or throw) from process"},
+		trace: func() harness.Trace {
+			return newTrace(ms, false).message(0).api(200, "AT#1").end(harness.OutcomeTimeout).build()
+		}},
+	{name: "a refresh the kill cut off is not judged", rule: "R10", want: Skipped, trace: heldRefresh},
+}
+
+// heldRefresh is token-endpoint-timeout for a component without a client
+// timeout: the mock holds the refresh, the harness kills the message at
+// its time limit, and the client is gone before the answer.
+func heldRefresh() harness.Trace {
+	b := newTrace(ms, true).message(0).api(401, "AT#1")
+	b.refreshFails("RT#1", 200, `{"access_token":"x"}`, func(e *mockprovider.Entry) {
+		e.Faults, e.ClientGone, e.Rule = []mockprovider.Fault{mockprovider.FaultDelay}, true, "first-refresh-slow"
+		e.Duration = 30 * time.Second
+	})
+	return b.end(harness.OutcomeTimeout).build()
 }
 
 // cfgFrozen is sf-cfg-refresh-token under Salesforce rotation with reuse

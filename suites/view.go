@@ -189,6 +189,13 @@ func (v *view) classify(r *refresh) {
 		r.resp = obj
 	}
 	switch {
+	case e.ClientGone:
+		// The answer was held back and the client went before it came:
+		// it never received it, whatever it says.
+		r.class, r.abandoned = refreshTransient, true
+		if m := v.message(r.msg); m != nil && m.Outcome == harness.OutcomeTimeout {
+			r.cutOffBy = "the harness killed the component for running out of time"
+		}
 	case e.Status == 0 || e.HasFault(mockprovider.FaultDrop) || e.HasFault(mockprovider.FaultTruncate):
 		r.class = refreshTransient
 	case e.Status >= 500:
@@ -470,8 +477,12 @@ func (v *view) desc(e *mockprovider.Entry) string {
 	if len(e.Issued) > 0 {
 		fmt.Fprintf(&b, ", issued %s", strings.Join(e.Issued, " and "))
 	}
-	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned {
+	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned && r.cutOffBy != "" {
+		b.WriteString(", answer held back on purpose; " + r.cutOffBy + " before it came")
+	} else if r != nil && r.abandoned {
 		b.WriteString(", answer held back and abandoned by the component")
+	} else if e.ClientGone {
+		b.WriteString(", answer held back; the client was gone before it came")
 	} else if len(e.Faults) > 0 {
 		fmt.Fprintf(&b, " [scripted: %s]", e.FaultText())
 	}
