@@ -423,7 +423,10 @@ func judgeR07(v *view) result {
 // know.
 func (v *view) knewSuccessor(r *refresh) bool {
 	for _, x := range v.refs {
-		if x.e.Seq < r.e.Seq && presented(x.e) == presented(r.e) && x.class == refreshOK && x.rt != "" && x.rt != presented(r.e) {
+		// A successor answered after this request was sent was not known
+		// to it: the two were concurrent.
+		answered := !x.e.Time.Add(x.e.Duration).After(r.e.Time)
+		if x.e.Seq < r.e.Seq && answered && presented(x.e) == presented(r.e) && x.class == refreshOK && x.rt != "" && x.rt != presented(r.e) {
 			return true
 		}
 	}

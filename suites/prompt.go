@@ -26,7 +26,7 @@ type prompt struct {
 
 func (v *view) promptOf(r *refresh) prompt {
 	var p prompt
-	from := v.lastOKBefore(r.msg, r.e.Seq)
+	from := v.lastUsedOKBefore(r.msg, r.e.Seq)
 	if r.msg < 0 {
 		// Outside a message there is no window: judge by the exchanges
 		// since the previous refresh.

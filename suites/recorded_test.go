@@ -140,3 +140,55 @@ func TestRecordedHeldRefresh(t *testing.T) {
 		t.Errorf("R10: %s\n%s", v.Status, v.Message())
 	}
 }
+
+// TestRecordedRefreshPerConcurrent401: three calls get 401 together and
+// the component refreshes once per failed call, each replaying with its
+// own new token, in the orders the server sees such a component's
+// requests. R16 fails; R04 (each call replayed once, with a new token)
+// and R01 (no refresh without a 401) do not count the same mistake again.
+func TestRecordedRefreshPerConcurrent401(t *testing.T) {
+	for _, order := range []string{"RRRPPP", "RPRPRP", "RRPRPP"} {
+		t.Run(order, func(t *testing.T) {
+			r := newRecorder(t, "microsoft", "concurrent-401")
+			r.message()
+			old := map[string]string{"Authorization": "Bearer " + r.stored("access_token")}
+			for range 3 {
+				if st, _ := r.send("GET", graphMessages, "", "", old); st != 401 {
+					t.Fatalf("the expired token: %d", st)
+				}
+			}
+			c := r.p.Client()
+			var fresh []string
+			for _, step := range order {
+				switch step {
+				case 'R':
+					f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.stored("refresh_token")}, "client_id": {c.ID}, "client_secret": {c.Secret}}
+					st, body := r.send("POST", entraToken, formType, f.Encode(), nil)
+					if st != 200 {
+						t.Fatalf("refresh: %d %s", st, body)
+					}
+					fresh = append(fresh, accessToken(t, body))
+				case 'P':
+					at := fresh[0]
+					fresh = fresh[1:]
+					if st, _ := r.send("GET", graphMessages, "", "", map[string]string{"Authorization": "Bearer " + at}); st != 200 {
+						t.Fatalf("replay: %d", st)
+					}
+				}
+			}
+			tr := r.end(harness.OutcomeOK).trace()
+			vs := map[string]Verdict{}
+			for _, v := range Judge(tr, "") {
+				vs[v.Rule] = v
+			}
+			if vs["R16"].Status != Failed {
+				t.Errorf("R16: %s, want failed\n%s", vs["R16"].Status, vs["R16"].Message())
+			}
+			for _, id := range []string{"R01", "R02", "R04"} {
+				if vs[id].Status == Failed {
+					t.Errorf("%s counts the same mistake again:\n%s", id, vs[id].Message())
+				}
+			}
+		})
+	}
+}

@@ -23,10 +23,11 @@ func judgeR01(v *view) result {
 			break
 		}
 	}
+	concurrent := v.concurrentRefreshes()
 	for _, r := range v.refs {
 		p := v.promptOf(r)
-		if len(p.got401) > 0 || len(p.got403) > 0 || len(p.gotServer) > 0 {
-			continue // R02, R11 or R12 judge these
+		if len(p.got401) > 0 || len(p.got403) > 0 || len(p.gotServer) > 0 || concurrent[r] {
+			continue // R02, R11, R12 or R16 judge these
 		}
 		at := v.currentAT(r.e.Seq)
 		tok, known := v.tokens[at]
@@ -357,9 +358,8 @@ func judgeR16(v *view) result {
 			continue
 		}
 		judged++
-		refs, _ := v.afterGroup(g)
 		var counted []*refresh
-		for _, r := range refs {
+		for _, r := range v.groupRefreshes(g) {
 			if r.class != refreshTransient {
 				counted = append(counted, r)
 			}
@@ -477,6 +477,55 @@ func (v *view) unusableOrigins(g group401) []fact {
 	for _, k := range v.tr.KeyUpdates {
 		if k.JournalSeq < first.Seq {
 			out = append(out, fact{factBadKeys, k.JournalSeq})
+		}
+	}
+	return out
+}
+
+// concurrentRefreshes are the refreshes made for 401s that came together
+// (R16's to judge).
+func (v *view) concurrentRefreshes() map[*refresh]bool {
+	out := map[*refresh]bool{}
+	for _, g := range v.stale401Groups() {
+		if len(g.calls) < 2 {
+			continue
+		}
+		for _, r := range v.groupRefreshes(g) {
+			out[r] = true
+		}
+	}
+	return out
+}
+
+// groupRefreshes are the refreshes made for a group of 401s that came
+// together: from the group on, those that present the same refresh token
+// as the first (none of them waited for another's answer), until the API
+// rejects a token refreshed in the message, which is a new problem. Their
+// replays may come between them: the server sees a component's requests in
+// whatever order their answers allow. There are at most as many as 401s.
+func (v *view) groupRefreshes(g group401) []*refresh {
+	if len(g.calls) < 2 {
+		refs, _ := v.afterGroup(g)
+		return refs
+	}
+	var out []*refresh
+	rt := ""
+	for _, e := range v.inMessage(g.msg, "", g.calls[0].Seq, 0) {
+		if e.Kind == mockprovider.KindAPI && e.Status == 401 && v.issuedIn(g.msg, presented(e)) != nil {
+			break
+		}
+		r := v.refBySeq[e.Seq]
+		if r == nil {
+			continue
+		}
+		if len(out) == 0 {
+			rt = presented(e)
+		} else if presented(e) != rt {
+			break
+		}
+		out = append(out, r)
+		if len(out) == len(g.calls) {
+			break // one per failed call at most; a later one is another refresh
 		}
 	}
 	return out

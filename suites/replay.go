@@ -15,18 +15,14 @@ import (
 func judgeR04(v *view) result {
 	var res result
 	judged := 0
+	// rejectedBy[i] are the 401s the i-th refresh answers: those of its
+	// message not already followed by an earlier successful refresh.
+	rejectedBy := make([][]*mockprovider.Entry, len(v.refs))
 	for i, r := range v.refs {
-		if r.class != refreshOK || v.cutOff(r) {
+		if r.class != refreshOK {
 			continue
 		}
-		p := v.promptOf(r)
-		if len(p.got401) == 0 {
-			continue
-		}
-		// Only 401s this refresh answers: those not already followed by
-		// an earlier refresh attempt are counted by that one.
-		var rejected []*mockprovider.Entry
-		for _, c := range p.got401 {
+		for _, c := range v.promptOf(r).got401 {
 			handled := false
 			for _, x := range v.refs[:i] {
 				if x.msg == r.msg && x.class == refreshOK && x.e.Seq > c.Seq {
@@ -34,19 +30,35 @@ func judgeR04(v *view) result {
 				}
 			}
 			if !handled {
-				rejected = append(rejected, c)
+				rejectedBy[i] = append(rejectedBy[i], c)
 			}
 		}
+	}
+	for i, r := range v.refs {
+		if r.class != refreshOK || v.cutOff(r) {
+			continue
+		}
+		rejected := rejectedBy[i]
 		if len(rejected) == 0 {
 			continue
 		}
 		judged++
+		// The refreshes that follow and answer no 401 of their own belong
+		// to this one's burst (a component that refreshes once per failed
+		// call, which R16 judges): a replay may carry any of their tokens,
+		// and the replays may come after all of them.
+		burst := map[string]bool{r.at: true}
 		var to int64
-		for _, x := range v.refs[i+1:] {
-			if x.msg == r.msg && x.class == refreshOK {
+		for j := i + 1; j < len(v.refs); j++ {
+			x := v.refs[j]
+			if x.msg != r.msg || x.class != refreshOK {
+				continue
+			}
+			if len(rejectedBy[j]) > 0 {
 				to = x.e.Seq
 				break
 			}
+			burst[x.at] = true
 		}
 		after := v.apiCalls(r.msg, r.e.Seq, to)
 		want := map[string][]*mockprovider.Entry{}
@@ -75,7 +87,7 @@ func judgeR04(v *view) result {
 				if signature(c) != s {
 					continue
 				}
-				if late && c.Status == 401 && presented(c) == presented(orig[0]) && presented(c) != r.at {
+				if late && c.Status == 401 && presented(c) == presented(orig[0]) && !burst[presented(c)] {
 					absorbed = append(absorbed, c)
 					continue
 				}
@@ -115,7 +127,7 @@ func judgeR04(v *view) result {
 				})
 			}
 			for _, c := range replays {
-				if presented(c) != r.at {
+				if !burst[presented(c)] {
 					res.findings = append(res.findings, Finding{
 						Summary: fmt.Sprintf("replay #%d sent %s instead of %s", c.Seq, orNone(presented(c)), r.at),
 						Seqs:    seqs(first, r.e, c),

@@ -362,6 +362,27 @@ func (v *view) lastOKBefore(m int, seq int64) int64 {
 	return last
 }
 
+// lastUsedOKBefore returns the seq of the last successful refresh of
+// message m before seq whose access token an API call had presented
+// before seq, or 0. A refresh whose token was not used yet has answered
+// nothing: refreshes a component starts together (one per failed call)
+// all answer the same 401s.
+func (v *view) lastUsedOKBefore(m int, seq int64) int64 {
+	var last int64
+	for _, r := range v.refs {
+		if r.msg != m || r.e.Seq >= seq || r.class != refreshOK {
+			continue
+		}
+		for _, c := range v.apiCalls(m, r.e.Seq, seq) {
+			if presented(c) == r.at {
+				last = r.e.Seq
+				break
+			}
+		}
+	}
+	return last
+}
+
 // issuedIn tells whether access token label at was issued by a
 // successful refresh of message m.
 func (v *view) issuedIn(m int, at string) *refresh {

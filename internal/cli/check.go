@@ -194,4 +194,3 @@ func (o *checkOpts) componentFrom(dir, file string) (*harness.Component, error) 
 	}
 	return o.applyFlags(c)
 }
-
