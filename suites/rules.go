@@ -329,6 +329,9 @@ var (
 	srcSalesforce = "Salesforce Help: OAuth 2.0 refresh token flow; refresh token rotation; REST API status codes (401 INVALID_SESSION_ID, 403 REQUEST_LIMIT_EXCEEDED)"
 	srcMicrosoft  = "Microsoft identity platform: refresh tokens (new refresh token on every refresh), AADSTS error codes; Microsoft Graph: throttling (429, Retry-After) and error responses"
 	srcRFC9110    = "RFC 9110 §15.5.4, §15.6 (403 Forbidden; 5xx); RFC 6585 §4 (429 Too Many Requests)"
+
+	srcRFC9110RetryAfter   = "RFC 9110 §10.2.3 (Retry-After: how long the client ought to wait before a follow-up request), §15.6.4 (503); RFC 6585 §4 (429 MAY include Retry-After)"
+	srcMicrosoftThrottling = "Microsoft Graph throttling guidance: on 429 wait the number of seconds in Retry-After before retrying; retrying immediately prolongs the throttling"
 )
 
 var catalogue = []Rule{
@@ -496,6 +499,15 @@ var catalogue = []Rule{
 		Fix:         "return (or throw) from process on every path, catch errors from JSON parsing and from the token endpoint, and never leave a promise unhandled.",
 		Sources:     []string{srcPlatform, srcRFC6749s5},
 		judge:       judgeR18,
+	},
+	{
+		ID: "R19", Name: "honours-retry-after",
+		Requirement: "after the API answers 429 (or 503 with Retry-After), waits at least Retry-After before sending the request again, and retries it at most 3 times",
+		Spec:        "waits as Retry-After asks before it sends a throttled request again",
+		Explanation: "a throttled API counts every request, early retries included: retrying before Retry-After extends the throttling, and Microsoft Graph and other providers answer a client that keeps retrying early with longer throttling or blocks it, for every flow of the tenant.",
+		Fix:         "on 429, or 503 with Retry-After, wait the number of seconds Retry-After gives (or until its date) before the retry, retry at most a few times, and when the wait is longer than the message should take, end it with a retryable error instead.",
+		Sources:     []string{srcRFC9110RetryAfter, srcMicrosoftThrottling},
+		judge:       judgeR19,
 	},
 }
 

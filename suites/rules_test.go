@@ -404,6 +404,27 @@ var ruleCases = []ruleCase{
 			return newTrace(ms, false).message(0).api(200, "AT#1").end(harness.OutcomeTimeout).build()
 		}},
 	{name: "a refresh the kill cut off is not judged", rule: "R10", want: Skipped, trace: heldRefresh},
+
+	// R19 honours-retry-after
+	{name: "waits as Retry-After asks", rule: "R19", want: Passed, trace: func() harness.Trace {
+		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("2")).pause(2*time.Second).api(200, "AT#1").data().end().build()
+	}},
+	{name: "retries 9 ms after Retry-After: 10", rule: "R19", want: Failed, contains: []string{"Retry-After: 10 (wait 10s)", "9ms later"}, trace: func() harness.Trace {
+		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("10")).api(200, "AT#1").data().end().build()
+	}},
+	{name: "retries without end", rule: "R19", want: Failed, contains: []string{"4 more times", "at most 3 retries"}, trace: func() harness.Trace {
+		b := newTrace(ms, false).message(0)
+		for range 5 {
+			b.api(429, "AT#1").pause(time.Second)
+		}
+		return b.fail("throttled").end().build()
+	}},
+	{name: "a 503 without Retry-After is not throttling", rule: "R19", want: Skipped, trace: func() harness.Trace {
+		return newTrace(sf, false).message(0).api(503, "AT#1").api(200, "AT#1").data().end().build()
+	}},
+	{name: "reports the 429 without retrying", rule: "R19", want: Passed, trace: func() harness.Trace {
+		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("30")).fail("Graph answered 429; try again in 30 s").end().build()
+	}},
 }
 
 // heldRefresh is token-endpoint-timeout for a component without a client
