@@ -33,6 +33,7 @@ type driverEvent struct {
 	Phase     string          `json:"phase"`
 	Op        string          `json:"op"`
 	Truncated bool            `json:"truncated"`
+	Unbound   bool            `json:"unbound"`
 	Preview   string          `json:"preview"`
 	Sailor    string          `json:"sailorVersion"`
 	Node      string          `json:"node"`

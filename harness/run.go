@@ -353,7 +353,7 @@ func (ru *run) handle(ev driverEvent, msg int, m *Message) {
 	}
 	switch ev.Ev {
 	case "emit":
-		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Last(), Truncated: ev.Truncated}
+		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Last(), Truncated: ev.Truncated, Unbound: ev.Unbound}
 		if ev.Truncated && len(e.Args) == 0 {
 			e.Args, _ = json.Marshal(ev.Preview)
 		}

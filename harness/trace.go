@@ -129,6 +129,10 @@ type Event struct {
 	Settled     bool   `json:"settled"`
 	SettleError string `json:"settleError,omitempty"`
 	Truncated   bool   `json:"truncated,omitempty"`
+	// Unbound marks an emit called detached from the sailor's emitter
+	// (const emit = this.emit; emit(...)): the sailor then rejects it (2.7)
+	// or returns false (2.6), and nothing reaches the platform.
+	Unbound bool `json:"unbound,omitempty"`
 }
 
 // Container is one component process.

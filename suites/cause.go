@@ -52,21 +52,23 @@ func linkCauses(vs []Verdict) {
 			}
 		}
 	}
-	// cause returns the root origin of finding (vi, fi), if it has one.
-	var cause func(vi, fi int, depth int) (origin, bool)
-	cause = func(vi, fi int, depth int) (origin, bool) {
+	// causeOf returns the root origin of finding f of rule, if it has one.
+	var causeOf func(f Finding, rule string) (origin, bool)
+	depth := 0
+	causeOf = func(f Finding, rule string) (origin, bool) {
 		if depth > len(vs) {
 			return origin{}, false // a cycle: no root
 		}
-		f := vs[vi].Findings[fi]
+		depth++
+		defer func() { depth-- }()
 		rests := append([]fact(nil), f.restsOn...)
 		sort.Slice(rests, func(i, j int) bool { return rests[i].seq < rests[j].seq })
 		for _, x := range rests {
 			o, ok := by[x]
-			if !ok || o.rule == vs[vi].Rule {
+			if !ok || o.rule == rule {
 				continue
 			}
-			if up, ok := cause(o.vi, o.fi, depth+1); ok {
+			if up, ok := causeOf(vs[o.vi].Findings[o.fi], o.rule); ok {
 				return up, true
 			}
 			return o, true
@@ -75,17 +77,24 @@ func linkCauses(vs []Verdict) {
 	}
 	for vi := range vs {
 		vd := &vs[vi]
-		if vd.Status != Failed || len(vd.Findings) == 0 {
+		list := vd.Findings
+		switch {
+		case vd.Status == Failed && len(vd.Findings) > 0:
+		case vd.Status == Warned && len(vd.Warnings) > 0:
+			// A warning can follow from a failure too (the stored keys hold
+			// a superseded token because the refresh was never stored).
+			list = vd.Warnings
+		default:
 			continue
 		}
 		var roots []origin
-		for fi := range vd.Findings {
-			if o, ok := cause(vi, fi, 0); ok {
-				vd.Findings[fi].CausedBy = o.rule
+		for fi := range list {
+			if o, ok := causeOf(list[fi], vd.Rule); ok {
+				list[fi].CausedBy = o.rule
 				roots = append(roots, o)
 			}
 		}
-		if len(roots) == len(vd.Findings) {
+		if len(roots) == len(list) {
 			vd.CausedBy, vd.Cause = roots[0].rule, roots[0].summary
 		}
 	}

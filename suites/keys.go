@@ -61,10 +61,10 @@ func judgeR05(v *view) result {
 		case len(ks) == 0:
 			msg := fmt.Sprintf("The refresh at #%d (%s) returned access token %s, but the platform never received an updateKeys with it:%s",
 				r.e.Seq, msgName(m), r.at, v.evidence(r.e))
+			msg += "\nThe stored keys still hold the old tokens; the next container starts from them."
 			if rej := v.rejectedUpdateKeys(r); rej != "" {
 				msg += "\n" + rej
 			}
-			msg += "\nThe stored keys still hold the old tokens; the next container starts from them."
 			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("no updateKeys after the refresh at #%d", r.e.Seq), Seqs: []int64{r.e.Seq}, Message: msg,
 				produces: []fact{{factNotStored, r.e.Seq}}, restsOn: []fact{{factConcurrentRefresh, r.e.Seq}}})
 			continue
@@ -150,6 +150,12 @@ func (v *view) rejectedUpdateKeys(r *refresh) string {
 			continue
 		}
 		switch {
+		case ev.Unbound:
+			how := "the sailor returned false for it"
+			if ev.SettleError != "" {
+				how = "the sailor rejected it (" + firstLine(ev.SettleError) + ")"
+			}
+			return fmt.Sprintf("The component did call emit('updateKeys') (event %d), but detached from the sailor's emitter (as in const emit = this.emit; emit('updateKeys', …)): %s, and nothing reached the platform. Sailors before 2.7 return false for such a call, 2.7 rejects it; either way the keys are lost unless the component checks.\nFix: call this.emit('updateKeys', …) on the emitter process was called with, or bind it (const emit = this.emit.bind(this)), and await it.", ev.ID, how)
 		case ev.SettleError != "":
 			return fmt.Sprintf("The component's emit('updateKeys') (event %d) was rejected and never reached the platform: %s", ev.ID, firstLine(ev.SettleError))
 		case !ev.Settled:
@@ -256,7 +262,14 @@ func judgeR06(v *view) result {
 	case mockprovider.StateSuperseded:
 		res.pass = fmt.Sprintf("the stored keys hold %s, which the provider still accepts", rt)
 		if newest := v.newestKnownRT(); newest != "" && newest != rt {
+			var rests []fact
+			for _, r := range v.refs {
+				if r.class == refreshOK && r.rt == newest {
+					rests = append(rests, fact{factNotStored, r.e.Seq})
+				}
+			}
 			res.warnings = append(res.warnings, Finding{
+				restsOn: rests,
 				Summary: fmt.Sprintf("the stored keys hold superseded %s, not the newest %s", rt, newest),
 				Message: fmt.Sprintf("At the end the stored keys hold refresh token %s; a refresh response has since delivered %s. %s still accepts %s, but a provider that rotates with reuse detection would not.", rt, newest, v.providerName(), rt),
 			})

@@ -78,7 +78,7 @@ func printFindings(w io.Writer, rec reports.Record, verbose bool) {
 	}
 	consequences := map[string][]reports.Result{} // scenario + cause → results
 	for _, r := range rec.Results {
-		if r.Status == reports.Failed && r.CausedBy != "" {
+		if (r.Status == reports.Failed || r.Status == reports.Warned) && r.CausedBy != "" {
 			k := r.Scenario + "\x00" + r.CausedBy
 			consequences[k] = append(consequences[k], r)
 		}
@@ -103,7 +103,11 @@ func printFindings(w io.Writer, rec reports.Record, verbose bool) {
 				first[r.RuleID] = true
 				fmt.Fprintf(w, "\n--- %s %s on %s\n%s\n", word, r.RuleID, r.Scenario, indentText(r.Message, "    "))
 				for _, c := range consequences[r.Scenario+"\x00"+r.RuleID] {
-					fmt.Fprintf(w, "    Consequence: %s %s fails too (%s); the fix above cures it.\n", c.RuleID, ruleName(rec, c.RuleID), c.Summary)
+					verb := "fails"
+					if c.Status == reports.Warned {
+						verb = "warns"
+					}
+					fmt.Fprintf(w, "    Consequence: %s %s %s too (%s); the fix above cures it.\n", c.RuleID, ruleName(rec, c.RuleID), verb, c.Summary)
 				}
 				if verbose && !shown[r.Scenario] && traces[r.Scenario] != nil {
 					shown[r.Scenario] = true
