@@ -11,6 +11,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/refreshproof/refreshproof/harness"
@@ -167,6 +168,19 @@ func Judge(tr harness.Trace, p suites.Policy, expect []harness.ExpectedFailure) 
 		}
 		out = append(out, res)
 	}
+	// Root causes first, then their consequences, then the rest, each in
+	// rule order: readers of the record take the first failure as the one
+	// to fix.
+	rank := func(r reports.Result) int {
+		switch {
+		case r.Primary():
+			return 0
+		case r.CausedBy != "":
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(out, func(a, b reports.Result) int { return rank(a) - rank(b) })
 	return out
 }
 
