@@ -43,3 +43,13 @@ func newDialect(provider string, sf *SalesforceOptions, ms *MicrosoftOptions) (m
 	}
 	return nil, fmt.Errorf("%w %q", errUnknownProvider, provider)
 }
+
+// ProviderInfo describes provider name as its dialect answers with its
+// default options; ok is false for a provider refreshproof does not mock.
+func ProviderInfo(name string) (info mockprovider.Info, ok bool) {
+	d, err := newDialect(name, nil, nil)
+	if err != nil {
+		return mockprovider.Info{}, false
+	}
+	return d.Info(), true
+}

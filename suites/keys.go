@@ -230,8 +230,8 @@ func judgeR06(v *view) result {
 					if r.e.Seq < k.JournalSeq && r.class == refreshOK {
 						if _, has := r.resp["refresh_token"]; !has {
 							why := "the provider left it out"
-							if v.salesforce() {
-								why = "Salesforce omits it unless rotating"
+							if v.info.OmitsRefreshToken {
+								why = v.providerName() + " omits it unless rotating"
 							}
 							fmt.Fprintf(&b, " The refresh response at #%d carried no refresh_token (%s), so the component must keep the one it has.", r.e.Seq, why)
 							ev = append(ev, r.e)
@@ -409,7 +409,7 @@ func judgeR07(v *view) result {
 			var b strings.Builder
 			fmt.Fprintf(&b, "In %s the component refreshed at #%d with %s, a refresh token the provider had already replaced by a newer one; %s still accepts it, so nothing broke here:%s", msgName(m), r.e.Seq, p.Label, v.providerName(), v.evidence(r.e))
 			if note := v.cfgFrozen(r); note != "" {
-				b.WriteString("\n" + strings.Replace(note, "Under Salesforce", "Microsoft keeps superseded refresh tokens valid, but under Salesforce", 1))
+				b.WriteString("\n" + strings.Replace(note, "Under Salesforce", v.providerName()+" keeps superseded refresh tokens valid, but under Salesforce", 1))
 			} else if prev := v.previousUse(r); prev != nil {
 				fmt.Fprintf(&b, "\nIt had used %s before, at #%d, which returned %s.", p.Label, prev.e.Seq, orNone(prev.rt))
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
 )
 
 // view is a trace indexed for judging: exchanges by message, refreshes
@@ -26,6 +27,8 @@ type view struct {
 	byValue  map[string]string // token value → label (unredacted traces)
 	refs     []*refresh        // token requests for grant refresh_token, in seq order
 	refBySeq map[int64]*refresh
+	// info describes the trace's provider, as its dialect answers.
+	info mockprovider.Info
 }
 
 // refreshClass says how a refresh request ended.
@@ -71,6 +74,10 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 		tokens: map[string]mockprovider.Token{}, byValue: map[string]string{}, refBySeq: map[int64]*refresh{}}
 	if v.cf == "" {
 		v.cf = "oauth"
+	}
+	v.info, _ = scenarios.ProviderInfo(tr.Scenario.Provider)
+	if len(v.info.AuthSchemes) == 0 {
+		v.info.AuthSchemes = []string{"bearer"} // RFC 6750 §2.1, for a provider no dialect describes
 	}
 	for i := range tr.Journal {
 		v.entries = append(v.entries, &tr.Journal[i])
@@ -255,14 +262,10 @@ func (v *view) scenario() string {
 	return v.tr.Scenario.Provider + "/" + v.tr.Scenario.Name
 }
 
-func (v *view) salesforce() bool { return v.tr.Scenario.Provider == "salesforce" }
-
+// providerName is the provider as people name it.
 func (v *view) providerName() string {
-	switch v.tr.Scenario.Provider {
-	case "salesforce":
-		return "Salesforce"
-	case "microsoft":
-		return "Microsoft"
+	if v.info.Title != "" {
+		return v.info.Title
 	}
 	return "the provider"
 }

@@ -5,6 +5,7 @@ package suites
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
@@ -30,7 +31,7 @@ func judgeR13(v *view) result {
 		case p == nil || p.State == mockprovider.StateNone:
 			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("no access token at #%d", e.Seq), Seqs: []int64{e.Seq},
 				Message: fmt.Sprintf("The API call #%d carried no access token in its Authorization header:%s", e.Seq, v.evidence(e))})
-		case p.Where == "bearer" || (p.Where == "oauth" && v.salesforce()):
+		case slices.Contains(v.info.AuthSchemes, p.Where):
 		default:
 			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("access token in %s at #%d", where(p.Where), e.Seq), Seqs: []int64{e.Seq},
 				Message: fmt.Sprintf("The API call #%d carried the access token in %s, not in Authorization: Bearer:%s", e.Seq, where(p.Where), v.evidence(e))})
@@ -133,8 +134,8 @@ func (v *view) secretsIn(text string) []leak {
 
 func judgeR15(v *view) result {
 	var res result
-	if !v.salesforce() {
-		return skipped("only Salesforce tells the client where its org lives (instance_url)")
+	if !v.info.InstanceURL {
+		return skipped("%s's token responses do not say where the API lives (instance_url)", v.providerName())
 	}
 	judged, more := 0, 0
 	for i, r := range v.refs {
