@@ -20,7 +20,6 @@ type checkOpts struct {
 	skip                            []string
 	junit, jsonOut, markdown, htmlO string
 	verbose, strict                 bool
-	parallelSet, timeoutSet         bool
 }
 
 func newCheckCmd(s *streams) *cobra.Command {
@@ -59,7 +58,9 @@ passing is reported so the expectation can go.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			o.parallelSet, o.timeoutSet = cmd.Flags().Changed("parallel"), cmd.Flags().Changed("timeout")
+			if err := o.componentFlags.validate(cmd); err != nil {
+				return err
+			}
 			return runCheck(cmd.Context(), s, o, dir)
 		},
 	}
@@ -163,14 +164,8 @@ func exitFor(s *streams, rec reports.Record) error {
 	return nil
 }
 
-// validate rejects flag values that cannot make a run.
+// validate rejects report flags that cannot all be honoured.
 func (o *checkOpts) validate() error {
-	if o.parallelSet && o.parallel < 1 {
-		return usageErr("--parallel must be 1 or more, not %d", o.parallel)
-	}
-	if o.timeoutSet && o.timeout <= 0 {
-		return usageErr("--timeout must be above zero, not %s (it bounds each message; the default is 30s)", o.timeout)
-	}
 	n := 0
 	for _, p := range []string{o.junit, o.jsonOut, o.markdown, o.htmlO} {
 		if p == "-" {

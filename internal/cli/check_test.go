@@ -182,7 +182,7 @@ expect:
 `), 0o644)
 		record := filepath.Join(tmp, "expect.json")
 		code, out, _ := run(t, "check", broken, scen, "--config", cfg, "--json-report", record)
-		if code != cli.ExitOK || !strings.Contains(out, "expected failure") || !strings.Contains(out, "expected failures now pass") {
+		if code != cli.ExitOK || !strings.Contains(out, "expected failure") || !strings.Contains(out, "expected failure is now passing") {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
 		rec := readRecord(t, record)
@@ -196,6 +196,26 @@ expect:
 		wantSt := []string{"R06 expected-failure salesforce/expired-access-token", "R13 unexpected-pass salesforce/valid-token"}
 		if !slices.Equal(st, wantSt) {
 			t.Errorf("statuses %v, want %v", st, wantSt)
+		}
+	})
+	t.Run("a report to stdout, the summary to stderr", func(t *testing.T) {
+		code, out, errOut := run(t, "check", broken, "--scenarios=expired-access-token", "--json-report", "-")
+		if code != cli.ExitFailed {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		rec, err := reports.ReadRecord(strings.NewReader(out))
+		if err != nil || len(rec.Traces) != 1 {
+			t.Fatalf("stdout is not the run record: %v\n%s", err, out)
+		}
+		if !strings.Contains(errOut, "--- FAIL R06 on salesforce/expired-access-token") || !strings.Contains(errOut, "FAILED: 1 of 19 rules failed") {
+			t.Errorf("the summary is not on stderr:\n%s", errOut)
+		}
+		// report with only --from prints the summary check printed.
+		path := filepath.Join(tmp, "stdout.json")
+		_ = os.WriteFile(path, []byte(out), 0o644)
+		code, sumOut, _ := run(t, "report", "--from", path)
+		if code != cli.ExitFailed || !strings.Contains(sumOut, "--- FAIL R06 on salesforce/expired-access-token") || !strings.Contains(sumOut, "RULE  NAME") {
+			t.Errorf("report --from alone: exit %d\n%s", code, sumOut)
 		}
 	})
 	t.Run("report re-renders and merges shards", func(t *testing.T) {
@@ -236,9 +256,13 @@ func TestCheckUsage(t *testing.T) {
 		{"report without from", []string{"report", "--junit-report", "x.xml"}, "--from is required"},
 		{"report of a non-record", []string{"report", "--from", "check_test.go", "--junit-report", filepath.Join(bare, "x.xml")}, "run record"},
 		{"unknown rule", []string{"rules", "R99"}, "no rule"},
+		{"parallel 0", []string{"check", filepath.Join(examples, "sf-query-on401"), "--parallel", "0"}, "--parallel must be 1 or more"},
+		{"negative timeout", []string{"check", filepath.Join(examples, "sf-query-on401"), "--timeout", "-5s"}, "--timeout must be above zero"},
+		{"zero timeout for run", []string{"run", filepath.Join(examples, "sf-query-on401"), "--timeout", "0s"}, "--timeout must be above zero"},
+		{"two reports to stdout", []string{"check", filepath.Join(examples, "sf-query-on401"), "--json-report", "-", "--junit-report", "-"}, "only one report"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.name != "not a component" && tc.name != "unknown rule" && !strings.HasPrefix(tc.args[0], "report") {
+			if !slices.Contains([]string{"not a component", "unknown rule", "parallel 0", "negative timeout", "zero timeout for run", "two reports to stdout"}, tc.name) && !strings.HasPrefix(tc.args[0], "report") {
 				if _, err := exec.LookPath("node"); err != nil {
 					t.Skip("node is not installed")
 				}
@@ -256,7 +280,7 @@ func TestCheckUsage(t *testing.T) {
 
 func TestRules(t *testing.T) {
 	code, out, _ := run(t, "rules")
-	if code != cli.ExitOK || strings.Count(out, "\n[R") != 17 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
+	if code != cli.ExitOK || strings.Count(out, "\n[R") != 18 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, "rules", "-o", "json", "credentials-survive")
