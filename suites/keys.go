@@ -120,7 +120,7 @@ func judgeR05(v *view) result {
 		top, _ := decodeObject(string(k.Keys))
 		msg := fmt.Sprintf("The updateKeys at #%d after the refresh at #%d %s of the token response %s.%s\nExpected %s (the token response over what was emitted) vs received (-expected +received):\n%s",
 			k.JournalSeq, r.e.Seq, strings.Join(what, " and "), where, v.evidence(r.e),
-			v.cf, indent(cmp.Diff(map[string]any{v.cf: want}, map[string]any{v.cf: got})))
+			v.cf, indent(cmp.Diff(map[string]any{v.cf: shortValues(want)}, map[string]any{v.cf: shortValues(got)})))
 		if !okf && top != nil {
 			b, _ := json.Marshal(top)
 			msg += "\nThe emitted keys were: " + truncate(string(b), 400)
@@ -485,4 +485,21 @@ func (v *view) firstRotation() int64 {
 		}
 	}
 	return 1 << 62
+}
+
+// maxShown is the longest string value a message shows whole; a token the
+// provider does not label (an id_token, a JWT) is longer and is shown by
+// its start and length.
+const maxShown = 64
+
+// shortValues returns m with long string values shortened for display.
+func shortValues(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, x := range m {
+		if s, ok := x.(string); ok && len(s) > maxShown {
+			x = fmt.Sprintf("%s… (%d characters)", s[:12], len(s))
+		}
+		out[k] = x
+	}
+	return out
 }
