@@ -22,6 +22,12 @@ const (
 	// factConcurrentRefresh: the refresh at seq was one of several made
 	// for 401s that came together, where one was enough.
 	factConcurrentRefresh
+	// factLoop: the component kept refreshing or calling in message seq
+	// (a message index), so the message could not end.
+	factLoop
+	// factWrongHost: in message seq the component called an API host the
+	// latest refresh had moved it away from, which answers 401.
+	factWrongHost
 )
 
 type fact struct {

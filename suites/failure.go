@@ -137,8 +137,9 @@ func judgeR10(v *view) result {
 				es = append(es, x.e)
 			}
 			res.findings = append(res.findings, Finding{
-				Summary: fmt.Sprintf("%d refresh attempts in %s", len(all), msgName(m)),
-				Seqs:    seqs(es...),
+				Summary:  fmt.Sprintf("%d refresh attempts in %s", len(all), msgName(m)),
+				Seqs:     seqs(es...),
+				produces: []fact{{factLoop, int64(r.msg)}},
 				Message: fmt.Sprintf("In %s the token endpoint failed at #%d (%s) and the component made %d refresh attempts in the message (%s); at most %d are acceptable:%s",
 					msgName(m), r.e.Seq, failureText(r), len(all), seqList(es, 10), maxRefreshAttempts, v.evidence(es[0], es[len(es)-1])),
 			})

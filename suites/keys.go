@@ -402,7 +402,7 @@ func judgeR07(v *view) result {
 			}
 			b.WriteString("\nFix: keep the newest tokens in memory per account (module scope, keyed by the account) and prefer them over cfg, which the platform never updates inside a running container; adopt the refresh_token of every refresh response and emit it with updateKeys.")
 			res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("presented rotated-out %s at #%d", p.Label, r.e.Seq), Seqs: seqs(append(later, r.e)...), Message: b.String(),
-				produces: []fact{{factReuse, r.e.Seq}}, restsOn: []fact{{factConcurrentRefresh, r.e.Seq}}})
+				produces: []fact{{factReuse, r.e.Seq}}, restsOn: append([]fact{{factConcurrentRefresh, r.e.Seq}}, v.successorNotStored(r)...)})
 		case mockprovider.StateSuperseded:
 			judged++
 			m := v.message(r.msg)
@@ -415,7 +415,8 @@ func judgeR07(v *view) result {
 			}
 			b.WriteString("\nWhy it matters: with a provider that invalidates used refresh tokens (Salesforce rotation with reuse detection), this request would revoke the whole token family.")
 			b.WriteString("\nFix: keep the newest tokens in memory per account and refresh with the newest refresh token.")
-			res.warnings = append(res.warnings, Finding{Summary: fmt.Sprintf("presented superseded %s at #%d", p.Label, r.e.Seq), Seqs: []int64{r.e.Seq}, Message: b.String()})
+			res.warnings = append(res.warnings, Finding{Summary: fmt.Sprintf("presented superseded %s at #%d", p.Label, r.e.Seq), Seqs: []int64{r.e.Seq}, Message: b.String(),
+				restsOn: v.successorNotStored(r)})
 		default:
 			if rotation && r.e.Seq > v.firstRotation() {
 				judged++
@@ -500,6 +501,19 @@ func shortValues(m map[string]any) map[string]any {
 			x = fmt.Sprintf("%s… (%d characters)", s[:12], len(s))
 		}
 		out[k] = x
+	}
+	return out
+}
+
+// successorNotStored are the facts an old refresh token presented at r
+// follows from when the refresh that replaced it never reached the stored
+// keys (R05): a new container could only start from the old one.
+func (v *view) successorNotStored(r *refresh) []fact {
+	var out []fact
+	for _, x := range v.refs {
+		if x.e.Seq < r.e.Seq && presented(x.e) == presented(r.e) && x.class == refreshOK && x.rt != "" {
+			out = append(out, fact{factNotStored, x.e.Seq})
+		}
 	}
 	return out
 }

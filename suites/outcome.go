@@ -83,7 +83,8 @@ func judgeR18(v *view) result {
 		if fix != "" {
 			msg += "\nFix: " + fix
 		}
-		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("%s %s", msgName(&m), what), Seqs: seqs(shown...), Message: msg})
+		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("%s %s", msgName(&m), what), Seqs: seqs(shown...), Message: msg,
+			restsOn: []fact{{factLoop, int64(m.Index)}}})
 	}
 	res.pass = fmt.Sprintf("%s ended cleanly", plural(len(v.tr.Messages), "message", "messages"))
 	return res

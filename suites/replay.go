@@ -217,7 +217,8 @@ func judgeR08(v *view) result {
 		if len(calls) > 0 {
 			msg += fmt.Sprintf("\nIt made %s after that.", plural(len(calls), "more API call", "more API calls"))
 		}
-		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("after the repeated 401 at #%d it %s", hit.Seq, strings.Join(problems, " and ")), Seqs: seqs(ev...), Message: msg})
+		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("after the repeated 401 at #%d it %s", hit.Seq, strings.Join(problems, " and ")), Seqs: seqs(ev...), Message: msg,
+			produces: []fact{{factLoop, int64(m.Index)}}, restsOn: []fact{{factWrongHost, int64(m.Index)}}})
 	}
 	if judged == 0 {
 		return skipped("no API call answered 401 to a freshly refreshed access token")

@@ -166,8 +166,9 @@ func judgeR15(v *view) result {
 					break
 				}
 				res.findings = append(res.findings, Finding{
-					Summary: fmt.Sprintf("API call #%d went to %s, not %s", c.Seq, hostOnly(c.Host), u.Hostname()),
-					Seqs:    []int64{r.e.Seq, c.Seq},
+					Summary:  fmt.Sprintf("API call #%d went to %s, not %s", c.Seq, hostOnly(c.Host), u.Hostname()),
+					Seqs:     []int64{r.e.Seq, c.Seq},
+					produces: []fact{{factWrongHost, int64(v.msgOf[c.Seq])}},
 					Message: fmt.Sprintf("The refresh at #%d returned instance_url %s, but the API call #%d went to %s:%s",
 						r.e.Seq, iu, c.Seq, hostOnly(c.Host), v.evidence(r.e, c)),
 				})
