@@ -96,7 +96,8 @@ func Run(ctx context.Context, o Options) (reports.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return reports.Record{}, fmt.Errorf("check: interrupted: %w", err)
 	}
-	policy := suites.Policy{Strategy: o.Component.Strategy, Skip: o.Skip, Strict: o.Strict}
+	// The strategy is the one each trace records (the component's).
+	policy := suites.Policy{Skip: o.Skip, Strict: o.Strict}
 	for _, res := range results {
 		if res.Err != nil {
 			rec.Errors = append(rec.Errors, reports.ScenarioError{Scenario: res.Scenario.String(), Error: res.Err.Error()})

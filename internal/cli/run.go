@@ -30,7 +30,7 @@ type componentFlags struct {
 
 func (f *componentFlags) add(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVarP(&f.provider, "provider", "p", "", "salesforce or microsoft (default: provider in refreshproof.yaml)")
+	fl.StringVarP(&f.provider, "provider", "p", "", providerList()+" (default: provider in refreshproof.yaml)")
 	fl.StringVarP(&f.action, "action", "a", "", "the action or trigger to run, by its component.json name")
 	fl.StringVar(&f.strategy, "strategy", "", "how the component refreshes: on-401 (default), every-call, before-expiry")
 	fl.StringVar(&f.credentialField, "credential-field", "", `the cfg field holding the OAuth token (default "oauth")`)
@@ -266,4 +266,14 @@ func writeTrace(path string, t harness.Trace) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// providerList names the providers refreshproof mocks: "salesforce or
+// microsoft".
+func providerList() string {
+	p := scenarios.Providers
+	if len(p) < 2 {
+		return strings.Join(p, "")
+	}
+	return strings.Join(p[:len(p)-1], ", ") + " or " + p[len(p)-1]
 }

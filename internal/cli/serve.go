@@ -79,7 +79,7 @@ BASE_URL/__refreshproof/; it answers loopback clients only unless
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.provider, "provider", "p", "", "provider to mock: salesforce or microsoft (default: the scenario's)")
+	f.StringVarP(&o.provider, "provider", "p", "", "provider to mock: "+providerList()+" (default: the scenario's)")
 	f.StringVarP(&o.scenario, "scenario", "s", "", "built-in scenario NAME or scenario FILE (default: valid tokens, the provider's default rotation)")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address; port 0 picks a free port")
 	f.BoolVar(&o.tls, "tls", false, "serve HTTPS with a CA generated at start")
@@ -106,7 +106,7 @@ func resolveScenario(provider, ref string) (*scenarios.Scenario, error) {
 	}
 	if ref == "" {
 		if provider == "" {
-			return nil, usageErr("--provider is required: salesforce or microsoft")
+			return nil, usageErr("--provider is required: %s", providerList())
 		}
 		sc, err := scenarios.Builtin(provider, "valid-token")
 		if err != nil {
