@@ -104,10 +104,19 @@ func Run(ctx context.Context, o Options) (reports.Record, error) {
 			continue
 		}
 		rec.Traces = append(rec.Traces, res.Trace)
+		exercised, why := Exercised(res.Trace)
+		if !exercised {
+			rec.NotExercised = append(rec.NotExercised, reports.ScenarioError{Scenario: res.Scenario.String(), Error: why})
+		}
 		for _, r := range Judge(res.Trace, policy, o.Component.Expect.Failures) {
-			if plan.Selected(res.Scenario, r.RuleID) {
-				rec.Results = append(rec.Results, r)
+			if !plan.Selected(res.Scenario, r.RuleID) {
+				continue
 			}
+			if !exercised && (r.Status == reports.Passed || r.Status == reports.UnexpectedPass) {
+				// A run that judged nothing passes nothing.
+				r = reports.Result{RuleID: r.RuleID, Scenario: r.Scenario, Status: reports.Skipped, Reason: "the scenario did not exercise the component: " + why}
+			}
+			rec.Results = append(rec.Results, r)
 		}
 	}
 	rec.Duration = time.Since(rec.Started)

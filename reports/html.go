@@ -96,7 +96,7 @@ func newHTMLView(rec *Record) htmlView {
 		Headline: sum.Headline(),
 		Verdict:  string(sum.Verdict),
 		Totals:   sum.Totals,
-		Errors:   rec.Errors,
+		Errors:   append(append([]ScenarioError(nil), rec.Errors...), notExercised(rec.NotExercised)...),
 	}
 	name := c.Name
 	if c.Version != "" {
@@ -225,4 +225,14 @@ func anchor(s string) string {
 		}
 		return '-'
 	}, s)
+}
+
+// notExercised shows scenarios that judged nothing with the scenarios that
+// could not run: neither is a pass.
+func notExercised(list []ScenarioError) []ScenarioError {
+	out := make([]ScenarioError, len(list))
+	for i, se := range list {
+		out[i] = ScenarioError{Scenario: se.Scenario + " (did not exercise the component)", Error: se.Error}
+	}
+	return out
 }

@@ -181,6 +181,15 @@ func WriteJUnit(w io.Writer, rec Record) error {
 		suite.Tests, suite.Errors = len(suite.Cases), len(suite.Cases)
 		doc.Suites = append(doc.Suites, suite)
 	}
+	if len(rec.NotExercised) > 0 {
+		suite := junitSuite{Name: "scenarios that did not exercise the component", Timestamp: stamp, ID: len(doc.Suites), Package: pkg, Properties: props, Time: seconds(0)}
+		for _, se := range rec.NotExercised {
+			suite.Cases = append(suite.Cases, junitCase{Name: "[exercised] " + se.Scenario, Classname: pkg + ".scenarios", Time: seconds(0),
+				Skipped: &junitProblem{Message: "not exercised: " + firstLine(se.Error)}})
+		}
+		suite.Tests, suite.Skipped = len(suite.Cases), len(suite.Cases)
+		doc.Suites = append(doc.Suites, suite)
+	}
 	for _, s := range doc.Suites {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures

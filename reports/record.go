@@ -41,6 +41,10 @@ type Record struct {
 	Errors []ScenarioError `json:"errors,omitempty"`
 	// Strict is true when warnings were judged as failures (--strict).
 	Strict bool `json:"strict,omitempty"`
+	// NotExercised lists the scenarios that ran but did not exercise the
+	// component (it never presented a token the provider issued), with
+	// why: their passes are recorded as skips, since they judged nothing.
+	NotExercised []ScenarioError `json:"notExercised,omitempty"`
 }
 
 // Component identifies the component under test and how it was run.
@@ -200,7 +204,7 @@ func Merge(records ...Record) (Record, error) {
 	}
 	out := records[0]
 	out.Rules = slices.Clone(out.Rules)
-	out.Results, out.Traces, out.Errors = nil, nil, nil
+	out.Results, out.Traces, out.Errors, out.NotExercised = nil, nil, nil, nil
 	end := out.Started.Add(out.Duration)
 	seen := map[string]int{} // scenario -> index of the record that supplied it
 	for i, rec := range records {
@@ -263,6 +267,11 @@ func Merge(records ...Record) (Record, error) {
 				out.Errors = append(out.Errors, se)
 			}
 		}
+		for _, se := range rec.NotExercised {
+			if !slices.Contains(out.NotExercised, se) {
+				out.NotExercised = append(out.NotExercised, se)
+			}
+		}
 	}
 	out.Duration = end.Sub(out.Started)
 	return out, nil
@@ -304,6 +313,9 @@ const (
 	// VerdictIncomplete: no rule failed, but a scenario could not run, so
 	// the rules it would have judged are unknown.
 	VerdictIncomplete Verdict = "incomplete"
+	// VerdictNotExercised: no rule failed, and no scenario exercised the
+	// component: the run judged nothing, which is not a pass.
+	VerdictNotExercised Verdict = "not-exercised"
 )
 
 // Counts counts results by status.
@@ -364,8 +376,8 @@ type Summary struct {
 	// the rules whose Status is Warned.
 	FailedRules, PrimaryRules, WarnedRules int
 	// Scenarios counts the scenarios that ran; Errors those that could
-	// not.
-	Scenarios, Errors int
+	// not; NotExercised those that ran without exercising the component.
+	Scenarios, Errors, NotExercised int
 }
 
 // Summarize counts r's results per rule, in the order of r.Rules; rules
@@ -425,12 +437,14 @@ func Summarize(r Record) Summary {
 			rs.Status = Skipped
 		}
 	}
-	s.Scenarios, s.Errors = len(scenarios), len(r.Errors)
+	s.Scenarios, s.Errors, s.NotExercised = len(scenarios), len(r.Errors), len(r.NotExercised)
 	switch {
 	case s.Totals.Failed > 0:
 		s.Verdict = VerdictFailed
 	case s.Errors > 0:
 		s.Verdict = VerdictIncomplete
+	case len(r.Traces) > 0 && s.NotExercised >= len(r.Traces):
+		s.Verdict = VerdictNotExercised
 	default:
 		s.Verdict = VerdictPassed
 	}
@@ -439,14 +453,15 @@ func Summarize(r Record) Summary {
 
 // ExitCode is the exit status `refreshproof check` and `refreshproof
 // report` end with for r: 1 when a rule failed, 2 when no rule failed but
-// a scenario could not run (the run is incomplete), 0 otherwise. Expected
+// a scenario could not run (the run is incomplete) or no scenario
+// exercised the component (the run judged nothing), 0 otherwise. Expected
 // failures do not fail the run, and neither do unexpected passes: they are
 // reported so that the expectation can be removed.
 func ExitCode(r Record) int {
 	switch Summarize(r).Verdict {
 	case VerdictFailed:
 		return 1
-	case VerdictIncomplete:
+	case VerdictIncomplete, VerdictNotExercised:
 		return 2
 	}
 	return 0
@@ -464,6 +479,8 @@ func (s Summary) Headline() string {
 		}
 	case VerdictIncomplete:
 		fmt.Fprintf(&b, "INCOMPLETE: no rule failed, but %d %s could not run", s.Errors, plural(s.Errors, "scenario", "scenarios"))
+	case VerdictNotExercised:
+		b.WriteString("NOT EXERCISED: no scenario exercised the component, so nothing was judged")
 	default:
 		fmt.Fprintf(&b, "PASSED: no rule failed")
 	}
@@ -473,6 +490,9 @@ func (s Summary) Headline() string {
 	fmt.Fprintf(&b, " (%d %s", s.Scenarios, plural(s.Scenarios, "scenario", "scenarios"))
 	if s.Verdict != VerdictIncomplete && s.Errors > 0 {
 		fmt.Fprintf(&b, ", %d could not run", s.Errors)
+	}
+	if s.Verdict != VerdictNotExercised && s.NotExercised > 0 {
+		fmt.Fprintf(&b, ", %d did not exercise the component", s.NotExercised)
 	}
 	b.WriteString(")")
 	return b.String()

@@ -53,3 +53,15 @@ func ProviderInfo(name string) (info mockprovider.Info, ok bool) {
 	}
 	return d.Info(), true
 }
+
+// ProviderOfHost names the provider whose real host h is (no port), as
+// the dialects' host lists say; ok is false for any other host.
+func ProviderOfHost(h string) (info mockprovider.Info, ok bool) {
+	for _, name := range Providers {
+		d, err := newDialect(name, nil, nil)
+		if err == nil && mockprovider.MatchesHost(d, h) {
+			return d.Info(), true
+		}
+	}
+	return mockprovider.Info{}, false
+}

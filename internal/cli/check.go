@@ -159,6 +159,9 @@ func exitFor(s *streams, rec reports.Record) error {
 		// The headline is already printed with the summary.
 		return &exitError{code: ExitFailed, err: errors.New("")}
 	case ExitUsage:
+		if sum.Verdict == reports.VerdictNotExercised {
+			return usageErr("no scenario exercised the component: check --provider, --action and the message body (--body), and the blocked hosts above")
+		}
 		return usageErr("%s; fix what stopped %s, then run again", sum.Headline(), plural(sum.Errors, "the scenario", "the scenarios"))
 	}
 	return nil

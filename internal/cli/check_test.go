@@ -289,3 +289,33 @@ func TestRules(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
+
+// TestCheckNotExercised: a Microsoft component checked against the
+// Salesforce mock calls only Microsoft's hosts, which are blocked. Nothing
+// was judged, so nothing passes: exit 2, and the output says which
+// provider the component called.
+func TestCheckNotExercised(t *testing.T) {
+	needExamples(t)
+	record := filepath.Join(t.TempDir(), "run.json")
+	code, out, errOut := run(t, "check", filepath.Join(examples, "ms-graph-on401"), "--provider", "salesforce", "--scenarios", "valid-token", "--json-report", record)
+	if code != cli.ExitUsage {
+		t.Fatalf("exit %d, want 2\n%s\n%s", code, out, errOut)
+	}
+	for _, s := range []string{"the component called graph.microsoft.com, which is Microsoft; this run mocks Salesforce (--provider microsoft)", "NOT EXERCISED"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	if !strings.Contains(errOut, "no scenario exercised the component") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	rec := readRecord(t, record)
+	if len(rec.NotExercised) != 1 {
+		t.Fatalf("notExercised %+v", rec.NotExercised)
+	}
+	for _, r := range rec.Results {
+		if r.Status == reports.Passed {
+			t.Errorf("%s passed on a scenario that judged nothing", r.RuleID)
+		}
+	}
+}

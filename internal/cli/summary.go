@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/refreshproof/refreshproof/check"
 	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/reports"
 	"github.com/refreshproof/refreshproof/scenarios"
@@ -20,10 +21,35 @@ func printSummary(w io.Writer, rec reports.Record, verbose bool) {
 	sum := reports.Summarize(rec)
 	printRulesTable(w, sum)
 	printFindings(w, rec, verbose)
+	printExercise(w, rec)
 	if n := countStatus(rec, reports.UnexpectedPass); n > 0 {
 		fmt.Fprintf(w, "\n%s now passing: remove %s from expect in refreshproof.yaml.\n", plural(n, "expected failure is", "expected failures are"), map[bool]string{true: "it", false: "them"}[n == 1])
 	}
 	fmt.Fprintf(w, "\n%s\n", sum.Headline())
+}
+
+// printExercise lists the scenarios that judged nothing, and every host
+// the component was blocked from, which usually says why.
+func printExercise(w io.Writer, rec reports.Record) {
+	if len(rec.NotExercised) > 0 {
+		fmt.Fprintf(w, "\n%s did not exercise the component (nothing was judged there):\n", plural(len(rec.NotExercised), "scenario", "scenarios"))
+		for _, n := range rec.NotExercised {
+			fmt.Fprintf(w, "  %s: %s\n", n.Scenario, n.Error)
+		}
+	}
+	blocked := map[string][]string{}
+	var order []string
+	for _, t := range rec.Traces {
+		for _, b := range check.Blocked(t) {
+			if len(blocked[b]) == 0 {
+				order = append(order, b)
+			}
+			blocked[b] = append(blocked[b], t.Scenario.Ref())
+		}
+	}
+	for _, b := range order {
+		fmt.Fprintf(w, "\nblocked: %s (in %s)\n", b, plural(len(blocked[b]), "scenario", "scenarios"))
+	}
 }
 
 func countStatus(rec reports.Record, st reports.Status) int {
