@@ -10,7 +10,7 @@ import (
 // dialect: POST /token (refresh_token grant) and GET /api/... with a bearer.
 type fakeDialect struct{}
 
-func (fakeDialect) Name() string    { return "fake" }
+func (fakeDialect) Name() string { return "fake" }
 func (fakeDialect) Info() Info {
 	return Info{Name: "fake", Title: "Fake", AuthSchemes: []string{"bearer"}, TokenPath: "/token", APIBase: "/api"}
 }

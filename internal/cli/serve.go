@@ -170,7 +170,6 @@ type serveInfo struct {
 	dialect mockprovider.Info
 }
 
-
 func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) error {
 	if o.output != "text" && o.output != "json" {
 		return usageErr("--output must be text or json, not %q", o.output)
