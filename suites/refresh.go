@@ -148,6 +148,9 @@ func judgeR02(v *view) result {
 			if next != nil && v.issuedIn(g.msg, presented(next)) != nil {
 				continue // it used a refresh made for a concurrent call
 			}
+			if next == nil && v.lastBeforeKill(g.calls[len(g.calls)-1]) {
+				continue // the harness killed the component before it could refresh
+			}
 			msg := fmt.Sprintf("In %s the API answered 401 at #%d (access token %s) and the component did not refresh:", msgName(m), first.Seq, g.at)
 			ev := append([]*mockprovider.Entry{}, g.calls...)
 			if next != nil {

@@ -405,6 +405,15 @@ var ruleCases = []ruleCase{
 		}},
 	{name: "a refresh the kill cut off is not judged", rule: "R10", want: Skipped, trace: heldRefresh},
 
+	{name: "the last 401 before a kill is not judged", rule: "R02", want: Passed, trace: func() harness.Trace {
+		// It refreshed after the first 401; the harness's time limit cut
+		// the second message off right after its 401.
+		b := newTrace(sf, true).message(0).api(401, "AT#1")
+		at := b.refresh("RT#1", "")
+		b.emitWhole().api(200, at).data().end()
+		return b.message(0).api(401, "AT#1").end(harness.OutcomeTimeout).build()
+	}},
+
 	// R19 honours-retry-after
 	{name: "waits as Retry-After asks", rule: "R19", want: Passed, trace: func() harness.Trace {
 		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("2")).pause(2*time.Second).api(200, "AT#1").data().end().build()

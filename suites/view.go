@@ -314,6 +314,22 @@ func (v *view) cutOff(r *refresh) bool {
 	return true
 }
 
+// lastBeforeKill tells whether e was the last exchange of a message the
+// harness killed (for running out of time, or because the process died):
+// what the component would have done next is unknown.
+func (v *view) lastBeforeKill(e *mockprovider.Entry) bool {
+	m := v.message(v.msgOf[e.Seq])
+	if m == nil || (m.Outcome != harness.OutcomeTimeout && m.Outcome != harness.OutcomeCrash) {
+		return false
+	}
+	for _, x := range v.entries {
+		if x.Seq > e.Seq && v.msgOf[x.Seq] == m.Index && x.Kind != mockprovider.KindPlatform {
+			return false
+		}
+	}
+	return true
+}
+
 func (v *view) message(i int) *harness.Message {
 	for k := range v.tr.Messages {
 		if v.tr.Messages[k].Index == i {
