@@ -37,6 +37,8 @@ type driverEvent struct {
 	Phase     string          `json:"phase"`
 	Op        string          `json:"op"`
 	Truncated bool            `json:"truncated"`
+	Unbound   bool            `json:"unbound"`
+	Handled   *bool           `json:"handled"`
 	Preview   string          `json:"preview"`
 	Sailor    string          `json:"sailorVersion"`
 	Node      string          `json:"node"`

@@ -126,3 +126,54 @@ steps:
 		t.Errorf("messages %+v, want ok then not-run", tr.Messages)
 	}
 }
+
+// TestUnboundEmit: an emit called without the sailor's emitter as this is
+// marked in the trace, detached (the sailor rejects it) or called on
+// another object (no listener runs), and neither reaches the platform.
+func TestUnboundEmit(t *testing.T) {
+	needNode(t)
+	c, err := harness.LoadComponent(filepath.Join("node", "testdata", "fixture"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Provider, c.Function = "microsoft", "unbound"
+	if err := c.Resolve(); err != nil {
+		t.Fatalf("%v (make deps runs npm ci in harness/node/testdata/fixture)", err)
+	}
+	sc, err := scenarios.Parse("unbound.yaml", []byte(`name: unbound
+provider: microsoft
+steps:
+  - message: {label: detached, body: {mode: detached}}
+  - message: {label: wrapper, body: {mode: wrapper}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := harness.Run(context.Background(), c, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Messages) != 2 || len(tr.KeyUpdates) != 0 {
+		t.Fatalf("%d messages, %d key updates, want 2 and none", len(tr.Messages), len(tr.KeyUpdates))
+	}
+	first := func(m harness.Message) harness.Event {
+		for _, e := range m.Events {
+			if e.Name == "updateKeys" {
+				return e
+			}
+		}
+		t.Fatalf("message %s has no updateKeys", m.Label)
+		return harness.Event{}
+	}
+	if e := first(tr.Messages[0]); !e.Unbound || e.SettleError == "" || e.Unhandled {
+		t.Errorf("detached emit %+v, want unbound and rejected", e)
+	}
+	if e := first(tr.Messages[1]); !e.Unbound || e.SettleError != "" || !e.Unhandled {
+		t.Errorf("emit on another object %+v, want unbound and unhandled", e)
+	}
+	for _, e := range tr.Messages[1].Events {
+		if e.Name == "data" && (e.Unbound || e.Unhandled) {
+			t.Errorf("the executor's own data emit is marked: %+v", e)
+		}
+	}
+}

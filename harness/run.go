@@ -382,7 +382,7 @@ func (ru *run) handle(ev driverEvent, msg int, m *Message) {
 	}
 	switch ev.Ev {
 	case "emit":
-		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Last(), Truncated: ev.Truncated}
+		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Last(), Truncated: ev.Truncated, Unbound: ev.Unbound}
 		if ev.Truncated && len(e.Args) == 0 {
 			e.Args, _ = json.Marshal(ev.Preview)
 		}
@@ -404,6 +404,9 @@ func (ru *run) handle(ev driverEvent, msg int, m *Message) {
 			e.Settled = true
 			if ev.OK != nil && !*ev.OK {
 				e.SettleError = errorText(ev.Error)
+			}
+			if ev.OK != nil && *ev.OK && ev.Handled != nil && !*ev.Handled {
+				e.Unhandled = true
 			}
 			delete(ru.pending, ev.ID)
 		}
