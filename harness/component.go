@@ -298,6 +298,9 @@ func (c *Component) Resolve() error {
 	}
 	_ = json.Unmarshal(b, &sailor)
 	c.SailorVersion = sailor.Version
+	if err := checkSailor(sailor.Version, c.SailorDir); err != nil {
+		return err
+	}
 	if _, err := exec.LookPath("node"); err != nil {
 		return setupErr("install Node.js 18 or newer and put node on PATH", "node is not on PATH")
 	}
