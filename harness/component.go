@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -98,7 +100,10 @@ type Component struct {
 	Version       string `yaml:"-" json:"version,omitempty"`
 	SailorDir     string `yaml:"-" json:"-"`
 	SailorVersion string `yaml:"-" json:"sailorVersion,omitempty"`
-	Main          string `yaml:"-" json:"main,omitempty"`
+	// ProviderFrom says where Resolve found the provider when none was
+	// given ("component.json's credentials.oauth2.token_uri is at ...").
+	ProviderFrom string `yaml:"-" json:"providerFrom,omitempty"`
+	Main         string `yaml:"-" json:"main,omitempty"`
 }
 
 // Expectations are the failures a team knows about.
@@ -184,6 +189,9 @@ func loadComponent(dir, file string, optional bool) (*Component, error) {
 // component's own installed sailor. Each problem is a *SetupError that
 // says what to do.
 func (c *Component) Resolve() error {
+	if err := c.resolveProvider(); err != nil {
+		return err
+	}
 	info, ok := scenarios.ProviderInfo(c.Provider)
 	if !ok {
 		names := strings.Join(scenarios.Providers, "|")
@@ -315,4 +323,62 @@ func nodeFileExists(p string) bool {
 		}
 	}
 	return false
+}
+
+// templateRE matches a handlebars reference in component.json
+// ("https://{{prodEnv}}.salesforce.com/...").
+var templateRE = regexp.MustCompile(`\{\{\s*[^{}]*\}\}`)
+
+// InferProvider tells which provider a component talks to from its
+// component.json: the hosts of the URLs in credentials.oauth2 (auth_uri,
+// token_uri, ...), matched against each dialect's hosts. A template in a
+// host part ("{{prodEnv}}.salesforce.com") stands for any name. why says
+// which field showed it; provider is empty when nothing did (a component
+// whose URLs come from its credentials, as the REST API component's).
+func InferProvider(componentJSON []byte) (provider, why string) {
+	var desc struct {
+		Credentials struct {
+			OAuth2 map[string]any `json:"oauth2"`
+		} `json:"credentials"`
+	}
+	if json.Unmarshal(componentJSON, &desc) != nil {
+		return "", ""
+	}
+	keys := make([]string, 0, len(desc.Credentials.OAuth2))
+	for k := range desc.Credentials.OAuth2 {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v, _ := desc.Credentials.OAuth2[k].(string)
+		u, err := url.Parse(templateRE.ReplaceAllString(strings.TrimSpace(v), "login"))
+		if err != nil || u.Host == "" {
+			continue
+		}
+		if info, ok := scenarios.ProviderOfHost(strings.ToLower(u.Hostname())); ok {
+			return info.Name, fmt.Sprintf("component.json's credentials.oauth2.%s is at %s (%s)", k, u.Hostname(), info.Title)
+		}
+	}
+	return "", ""
+}
+
+// resolveProvider takes the provider from component.json when none was
+// given, and refuses one that component.json contradicts: a check against
+// the wrong provider's mock would judge nothing.
+func (c *Component) resolveProvider() error {
+	raw, err := os.ReadFile(filepath.Join(c.Dir, "component.json"))
+	if err != nil {
+		return nil // Resolve reports the missing file
+	}
+	inferred, why := InferProvider(raw)
+	switch {
+	case c.Provider == "" && inferred != "":
+		c.Provider, c.ProviderFrom = inferred, why
+	case c.Provider != "" && inferred != "" && c.Provider != inferred:
+		if _, known := scenarios.ProviderInfo(c.Provider); known {
+			return setupErr(fmt.Sprintf("pass --provider %s (or leave --provider out), or point refreshproof at the component you meant", inferred),
+				"the component talks to %s: %s, but this run would mock %s", inferred, why, c.Provider)
+		}
+	}
+	return nil
 }

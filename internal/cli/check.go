@@ -126,6 +126,9 @@ func runCheck(ctx context.Context, s *streams, o *checkOpts, dir string) error {
 	if o.anyToStdout() {
 		out = s.err
 	}
+	if comp.ProviderFrom != "" {
+		fmt.Fprintf(s.err, "provider %s: %s\n", comp.Provider, comp.ProviderFrom)
+	}
 	prog := newProgress(s.err, plan.Scenarios)
 	fmt.Fprintf(s.err, "checking %s (%s, strategy %s) with %s\n", comp.Name, comp.Function, comp.Strategy, plural(len(plan.Scenarios), comp.Provider+" scenario", comp.Provider+" scenarios"))
 	rec, err := check.Run(ctx, check.Options{
