@@ -228,7 +228,7 @@ func (v *view) noRefreshOn(what, why string, bad func(int) bool, skip string) re
 				hits = append(hits, c)
 			}
 		}
-		if got401 || len(hits) == 0 {
+		if got401 || len(hits) == 0 || p.evicted {
 			continue
 		}
 		last := hits[len(hits)-1]

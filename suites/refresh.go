@@ -24,8 +24,13 @@ func judgeR01(v *view) result {
 		}
 	}
 	concurrent := v.concurrentRefreshes()
+	unseen := 0
 	for _, r := range v.refs {
 		p := v.promptOf(r)
+		if p.evicted {
+			unseen++ // what came before it is gone from the journal
+			continue
+		}
 		if len(p.got401) > 0 || len(p.got403) > 0 || len(p.gotServer) > 0 || concurrent[r] {
 			continue // R02, R11, R12 or R16 judge these
 		}
@@ -66,6 +71,9 @@ func judgeR01(v *view) result {
 		return skipped("the component never held a valid access token in this scenario")
 	}
 	res.pass = "every refresh followed a 401 or the end of the token's lifetime"
+	if unseen > 0 {
+		res.pass += fmt.Sprintf(" (%s not judged: the journal had evicted the exchanges before them)", plural(unseen, "refresh", "refreshes"))
+	}
 	return res
 }
 

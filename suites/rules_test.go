@@ -23,6 +23,7 @@ type ruleCase struct {
 	want     Status
 	warn     bool     // a passed verdict carries a warning
 	contains []string // in the verdict's message
+	reason   string   // in the verdict's reason (what a pass rests on)
 }
 
 // withMods returns entry modifiers for api/refreshFails.
@@ -414,6 +415,19 @@ var ruleCases = []ruleCase{
 		return b.message(0).api(401, "AT#1").end(harness.OutcomeTimeout).build()
 	}},
 
+	{name: "a refresh whose prompt was evicted from the journal is not judged", rule: "R01", want: Passed, reason: "1 refresh not judged: the journal had evicted", trace: func() harness.Trace {
+		b := newTrace(sf, false).message(0).api(401, "AT#1")
+		for range 3 {
+			at := b.refresh("RT#1", "")
+			b.api(401, at)
+		}
+		tr := b.end(harness.OutcomeTimeout).build()
+		// The journal kept only its last entries, starting at a refresh.
+		tr.Journal = tr.Journal[3:]
+		tr.Counts.Evicted = 3
+		return tr
+	}},
+
 	// R19 honours-retry-after
 	{name: "waits as Retry-After asks", rule: "R19", want: Passed, trace: func() harness.Trace {
 		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("2")).pause(2*time.Second).api(200, "AT#1").data().end().build()
@@ -485,6 +499,9 @@ func TestRules(t *testing.T) {
 				if !strings.Contains(msg, s) {
 					t.Errorf("message lacks %q:\n%s", s, msg)
 				}
+			}
+			if !strings.Contains(v.Reason, tc.reason) {
+				t.Errorf("reason %q lacks %q", v.Reason, tc.reason)
 			}
 			if v.Status == Failed || tc.warn {
 				for _, s := range []string{"Why it matters: ", "Fix: ", r.DocURL()} {

@@ -370,6 +370,24 @@ func (v *view) inMessage(m int, k mockprovider.Kind, from, to int64) []*mockprov
 	return out
 }
 
+// evictedBefore tells whether exchanges of message m after seq from were
+// evicted from the journal: the trace holds only the newest entries of a
+// run longer than the journal's bound (Trace.Counts.Evicted), and a rule
+// must not judge a window it cannot see whole.
+func (v *view) evictedBefore(m int, from int64) bool {
+	if v.tr.Counts.Evicted == 0 || len(v.entries) == 0 {
+		return false
+	}
+	first := v.entries[0].Seq
+	if from >= first-1 {
+		return false
+	}
+	if mm := v.message(m); mm != nil && mm.JournalTo < first {
+		return false // the whole message was evicted; nothing of it is judged
+	}
+	return true
+}
+
 // presentedBetween tells whether an API call presented token label at
 // with from < seq < to.
 func (v *view) presentedBetween(at string, from, to int64) bool {
