@@ -66,9 +66,22 @@ type Component struct {
 	Provider string `yaml:"provider" json:"provider"`
 	// Function is the action or trigger to run, by its component.json name.
 	Function string `yaml:"function" json:"function"`
-	// CredentialField is the cfg field that holds the OAuth token
-	// response. Empty means "oauth".
+	// CredentialField is where in cfg the component reads the OAuth token
+	// response: a field ("oauth", "oauth2", "myOauth"), a dotted path to a
+	// nested object ("auth.oauth2.keys", the REST API component's layout),
+	// or "." for the credential's top level. Empty means "oauth".
 	CredentialField string `yaml:"credentialField" json:"credentialField"`
+	// Credential holds the other fields of the credential, by dotted path
+	// in cfg, for components that keep their OAuth client in it rather
+	// than in environment variables. A value may name {{clientId}},
+	// {{clientSecret}}, {{tokenUrl}} and {{authUrl}} of the mock:
+	//
+	//	credential:
+	//	  auth.type: OAuth2
+	//	  auth.oauth2.clientId: "{{clientId}}"
+	//	  auth.oauth2.clientSecret: "{{clientSecret}}"
+	//	  auth.oauth2.tokenUri: "{{tokenUrl}}"
+	Credential map[string]string `yaml:"credential" json:"credential,omitempty"`
 	// ClientIDEnv and ClientSecretEnv name the environment variables that
 	// carry the OAuth client. Empty means OAUTH_CLIENT_ID and
 	// OAUTH_CLIENT_SECRET plus the provider's (MSAPP_CLIENT_ID,
@@ -206,6 +219,17 @@ func (c *Component) Resolve() error {
 	}
 	if c.CredentialField == "" {
 		c.CredentialField = "oauth"
+	}
+	if c.CredentialField != TopLevel && slices.Contains(strings.Split(c.CredentialField, "."), "") {
+		return setupErr(`give a field ("oauth"), a dotted path ("auth.oauth2.keys") or "." for the top level`, "credentialField %q has an empty part", c.CredentialField)
+	}
+	for path, v := range c.Credential {
+		if slices.Contains(strings.Split(path, "."), "") {
+			return setupErr(`give each credential field as a dotted path, e.g. auth.oauth2.clientId`, "credential field %q has an empty part", path)
+		}
+		if _, err := expandCredential(v, map[string]string{"clientId": "", "clientSecret": "", "tokenUrl": "", "authUrl": ""}); err != nil {
+			return setupErr("use {{clientId}}, {{clientSecret}}, {{tokenUrl}} or {{authUrl}}", "%v", err)
+		}
 	}
 	if c.Strategy == "" {
 		c.Strategy = StrategyOn401

@@ -129,11 +129,15 @@ func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (
 	if err := json.Unmarshal(signIn, &signInObj); err != nil {
 		return Trace{}, fmt.Errorf("harness: sign-in response: %w", err)
 	}
+	keys, err := c.seedKeys(signInObj, p, d.Info())
+	if err != nil {
+		return Trace{}, err
+	}
 	pl := &platform{
 		flowID: flowID, stepID: stepID, accountID: accountID, user: apiUser, key: p.Random(32),
 		policy: c.KeysPolicy, stepFields: c.Cfg,
 		journal: p.Journal(), clock: p.Clock(), message: -1,
-		keys: map[string]any{c.CredentialField: signInObj},
+		keys: keys,
 	}
 	pln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

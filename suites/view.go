@@ -480,8 +480,7 @@ func (v *view) keysField(raw json.RawMessage) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	f, ok := obj[v.cf].(map[string]any)
-	return f, ok
+	return harness.AtPath(obj, harness.CredentialPath(v.cf))
 }
 
 func decodeObject(s string) (map[string]any, bool) {
