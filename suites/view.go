@@ -312,20 +312,11 @@ func (v *view) containsToken(text, l string) bool {
 }
 
 // message returns message i, or nil.
-// cutOff tells whether r was the last exchange of a message the harness
-// killed for running out of time: the component had no chance to replay
-// or emit after it, so rules about what follows a refresh do not judge it.
+// cutOff tells whether r was the last exchange (the platform's aside) of a
+// message the harness killed: the component had no chance to replay or
+// emit after it, so rules about what follows a refresh do not judge it.
 func (v *view) cutOff(r *refresh) bool {
-	m := v.message(r.msg)
-	if m == nil || m.Outcome != harness.OutcomeTimeout {
-		return false
-	}
-	for _, e := range v.entries {
-		if e.Seq > r.e.Seq && e.Seq <= m.JournalTo {
-			return false
-		}
-	}
-	return true
+	return v.lastBeforeKill(r.e)
 }
 
 // lastBeforeKill tells whether e was the last exchange of a message the
