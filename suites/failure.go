@@ -154,6 +154,9 @@ func judgeR10(v *view) result {
 			if iss := v.issuedIn(r.msg, at); iss != nil && iss.e.Seq < k.JournalSeq {
 				continue
 			}
+			if v.newTokenElsewhere(r.msg, k) {
+				continue // a new token, emitted at the wrong place: R05's to judge
+			}
 			got := "no access_token"
 			switch {
 			case at != "":
@@ -255,4 +258,15 @@ func (v *view) noRefreshOn(what, why string, bad func(int) bool, skip string) re
 	}
 	res.pass = "no refresh after " + what
 	return res
+}
+
+// newTokenElsewhere tells whether update k carries, anywhere, an access
+// token a successful refresh of message m issued before it.
+func (v *view) newTokenElsewhere(m int, k harness.KeyUpdate) bool {
+	for _, r := range v.refsByMsg[m] {
+		if r.class == refreshOK && r.e.Seq < k.JournalSeq && r.at != "" && v.containsToken(string(k.Keys), r.at) {
+			return true
+		}
+	}
+	return false
 }

@@ -122,7 +122,7 @@ func judgeR05(v *view) result {
 			k.JournalSeq, r.e.Seq, strings.Join(what, " and "), where, v.evidence(r.e),
 			v.cf, indent(cmp.Diff(map[string]any{v.cf: shortValues(want)}, map[string]any{v.cf: shortValues(got)})))
 		if !okf && top != nil {
-			b, _ := json.Marshal(top)
+			b, _ := json.Marshal(shortValues(top))
 			msg += "\nThe emitted keys were: " + truncate(string(b), 400)
 		}
 		if contains(missing, "refresh_token") {

@@ -104,6 +104,10 @@ func TestCheckExamples(t *testing.T) {
 		"ms-logs-token":               {"R14"},
 		"sf-cfg-refresh-token":        {"R06<R07", "R07"},
 		"ms-unbound-emit":             {"R05", "warn:R06<R05", "warn:R07<R05"},
+		// Credential layouts (refreshproof.yaml credentialField, credential).
+		"ms-nested-credential": {},
+		"ms-top-level-keys":    {},
+		"ms-emits-keys-flat":   {"R05", "R06<R05"},
 		// Real client libraries, judged as they are (docs/real-clients.md).
 		"sf-jsforce":   {"R02", "R06", "R06<R07", "R06<R10", "R07", "R08", "R08<R15", "R10", "R15", "R18", "R18<R08", "R18<R10", "R18<R15", "R19"},
 		"ms-graph-sdk": {"R02", "R17"},
