@@ -144,6 +144,25 @@ func judgeR10(v *view) result {
 					msgName(m), r.e.Seq, failureText(r), len(all), seqList(es, 10), maxRefreshAttempts, v.evidence(es[0], es[len(es)-1])),
 			})
 		}
+		if r.class == refreshMalformed {
+			// Going on with what it made of the answer: the next API call
+			// presents no token the provider issued.
+			for _, c := range v.apiCalls(r.msg, r.e.Seq, 0) {
+				if v.refBySeq[c.Seq] != nil {
+					break
+				}
+				if c.Presented == nil || c.Presented.Label == "" {
+					res.findings = append(res.findings, Finding{
+						Summary:  fmt.Sprintf("called the API at #%d with what it made of the unusable token response at #%d", c.Seq, r.e.Seq),
+						Seqs:     seqs(r.e, c),
+						produces: []fact{{factUnusableAnswer, r.e.Seq}},
+						Message: fmt.Sprintf("In %s the token endpoint answered #%d with %s, and the component went on: its next API call, #%d, presented no token the provider issued (an empty or made-up one):%s",
+							msgName(m), r.e.Seq, failureText(r), c.Seq, v.evidence(r.e, c)),
+					})
+				}
+				break
+			}
+		}
 		for _, k := range v.tr.KeyUpdates {
 			if k.Message != r.msg && v.msgOf[k.JournalSeq] != r.msg {
 				continue

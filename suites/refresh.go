@@ -159,7 +159,7 @@ func judgeR02(v *view) result {
 			if next == nil && v.lastBeforeKill(g.calls[len(g.calls)-1]) {
 				continue // the harness killed the component before it could refresh
 			}
-			msg := fmt.Sprintf("In %s the API answered 401 at #%d (access token %s) and the component did not refresh:", msgName(m), first.Seq, g.at)
+			msg := fmt.Sprintf("In %s the API answered 401 at #%d (access token %s) and the component did not refresh:", msgName(m), first.Seq, orNone(g.at))
 			ev := append([]*mockprovider.Entry{}, g.calls...)
 			if next != nil {
 				msg += v.evidence(append(ev, next)...) + fmt.Sprintf("\nIts next API call (#%d) presented %s without a refresh.", next.Seq, orNone(presented(next)))

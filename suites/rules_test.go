@@ -275,6 +275,13 @@ var ruleCases = []ruleCase{
 			b := newTrace(sf, true).message(0).api(401, "AT#1").refreshFails("RT#1", 200, "<html>maintenance</html>")
 			return b.updateKeys(map[string]any{"oauth": map[string]any{"refresh_token": "[RT#1]"}}).fail("bad token response").end().build()
 		}},
+	{name: "calls the API with what it made of a malformed answer", rule: "R10", want: Failed, contains: []string{"went on: its next API call, #3, presented no token the provider issued"},
+		trace: func() harness.Trace {
+			b := newTrace(sf, true).message(0).api(401, "AT#1").refreshFails("RT#1", 200, "<html>maintenance</html>")
+			return b.api(401, "", func(e *mockprovider.Entry) {
+				e.Presented = &mockprovider.Presented{State: mockprovider.StateUnknown, Where: "bearer"}
+			}).fail("Salesforce answered 401").end().build()
+		}},
 	{name: "token endpoint never failed", rule: "R10", want: Skipped, trace: func() harness.Trace { return conforming(sf).build() }},
 
 	// R11 no-refresh-on-403
