@@ -258,6 +258,19 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// Suggest returns the candidate s is likely a typo of, or "" when none is
+// close: the closest by edit distance, else one that shares a long prefix
+// with s. Other strict YAML formats of the project (refreshproof.yaml)
+// use it so that their "did you mean" agrees with scenario files'.
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }
+
+// SyntaxError turns an error of the YAML parser on data into an *Error
+// with the line (and, for an indenting tab, the column) it points at, for
+// other strict YAML formats of the project. Its Source is source.
+func SyntaxError(source string, data []byte, err error) *Error {
+	return yamlError(source, data, err).(*Error)
+}
+
 // suggest returns the candidate s is likely a typo of: the closest by
 // edit distance (mockprovider.Suggest), else one that shares a long prefix
 // with s ("rotate" for "rotation").
