@@ -122,8 +122,9 @@ func TestCIVersionsAgree(t *testing.T) {
 		regexp.MustCompile(`refreshproof/refreshproof/[^@\s]+@v([0-9][0-9A-Za-z.-]*[0-9A-Za-z])`),
 		regexp.MustCompile(`refreshproof/v([0-9][0-9.]*[0-9])/ci/`),
 		regexp.MustCompile(`(?m)^\s+version:\s*\n(?:\s+\w+:.*\n)*?\s+default: "([^"]+)"`),
+		regexp.MustCompile(`latestRelease = "([^"]+)"`),
 	}
-	files := append(ciFiles(t), filepath.Join(repoRoot, "README.md"), filepath.Join(repoRoot, "ci", "github", "run-local.sh"), filepath.Join(repoRoot, "npm", "refreshproof", "README.md"))
+	files := append(ciFiles(t), filepath.Join(repoRoot, "README.md"), filepath.Join(repoRoot, "ci", "github", "run-local.sh"), filepath.Join(repoRoot, "npm", "refreshproof", "README.md"), "init.go")
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -59,7 +59,7 @@ made (bad flags, bad input), with the reason and the fix.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
-	root.AddCommand(newCheckCmd(s), newRulesCmd(s), newReportCmd(s), newServeCmd(s), newRunCmd(s), newScenariosCmd(s), newVersionCmd(s))
+	root.AddCommand(newInitCmd(s), newCheckCmd(s), newRulesCmd(s), newReportCmd(s), newServeCmd(s), newRunCmd(s), newScenariosCmd(s), newVersionCmd(s))
 	root.CompletionOptions.HiddenDefaultCmd = true
 
 	err := root.ExecuteContext(ctx)
