@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -207,6 +208,28 @@ func TestActionlint(t *testing.T) {
 		name := strings.ReplaceAll(strings.TrimPrefix(f, repoRoot+string(filepath.Separator)), string(filepath.Separator), "-")
 		names = append(names, name)
 		if err := os.WriteFile(filepath.Join(wf, name), remote.ReplaceAll(b, []byte("./ci/github")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The README's workflow snippets, as a user pastes them.
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(readme, -1) {
+		snippet := m[1]
+		if !bytes.Contains(snippet, []byte("jobs:")) {
+			continue
+		}
+		if !bytes.Contains(snippet, []byte("\non:")) && !bytes.HasPrefix(snippet, []byte("on:")) {
+			snippet = append([]byte("on: push\n"), snippet...)
+		}
+		name := fmt.Sprintf("readme-%d.yml", i)
+		names = append(names, name)
+		// The reusable workflow from its copy here, so actionlint checks the
+		// inputs passed to it too.
+		snippet = bytes.ReplaceAll(snippet, []byte("refreshproof/refreshproof/.github/workflows/refreshproof.yml@v0.1.0"), []byte("./.github/workflows/.github-workflows-refreshproof.yml"))
+		if err := os.WriteFile(filepath.Join(wf, name), remote.ReplaceAll(snippet, []byte("./ci/github")), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
