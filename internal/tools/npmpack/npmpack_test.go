@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,6 +136,12 @@ func TestPackedPackage(t *testing.T) {
 		t.Errorf("verdicts %v lack the example's R06 failure", npmSum)
 	}
 
+	// Exit code 2 passes through too.
+	if code, _, errOut := sh("npx", "--no-install", "refreshproof", "check", "--provider", "salesforc"); code != 2 || !strings.Contains(errOut, `did you mean "salesforce"`) {
+		t.Errorf("npx refreshproof check --provider salesforc: exit %d, want 2\n%s", code, errOut)
+	}
+	t.Run("a signal reaches the binary", func(t *testing.T) { signalPassesThrough(t, comp) })
+
 	// The API's tests, run where a user's would be: in the component,
 	// requiring the installed package.
 	testDir := filepath.Join(comp, "test")
@@ -142,6 +150,60 @@ func TestPackedPackage(t *testing.T) {
 	}
 	if code, out, errOut := sh("node", "--test", "test/"); code != 0 {
 		t.Errorf("node --test of the JavaScript API: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	// Installed with --omit=optional: the launcher says what to do.
+	if err := os.RemoveAll(filepath.Join(comp, "node_modules", "@refreshproof", host)); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := sh("npx", "--no-install", "refreshproof", "version"); code != 2 || !strings.Contains(errOut, "@refreshproof/"+host+", which holds the refreshproof binary for this platform, is not installed") {
+		t.Errorf("without the platform package: exit %d\n%s", code, errOut)
+	}
+}
+
+// signalPassesThrough starts refreshproof serve through the launcher,
+// sends SIGTERM to the launcher alone, and expects the binary to stop
+// (serve ends cleanly on SIGTERM) and the launcher to end as it did.
+func signalPassesThrough(t *testing.T, comp string) {
+	cmd := exec.Command("node", filepath.Join(comp, "node_modules", "refreshproof", "bin", "refreshproof.js"), "serve", "--provider", "salesforce", "-o", "json")
+	cmd.Dir = comp
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	ready := make(chan string, 1)
+	go func() {
+		// serve prints its start-up details once it listens.
+		buf := make([]byte, 4096)
+		n, _ := stdout.Read(buf)
+		ready <- string(buf[:n])
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case out := <-ready:
+		if !strings.Contains(out, "127.0.0.1") {
+			t.Errorf("serve printed %q", out)
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("serve did not start through the launcher")
+	}
+	go func() { done <- cmd.Wait() }()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the launcher ended with %v after SIGTERM; serve exits 0 on SIGTERM", err)
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the launcher did not end after SIGTERM: the signal did not reach the binary")
 	}
 }
 
