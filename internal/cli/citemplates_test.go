@@ -539,3 +539,42 @@ func TestRunLocalMatchesAction(t *testing.T) {
 		}
 	}
 }
+
+// TestAnnotations: the action turns a run record into one ::error per
+// failed rule and one ::warning per warned rule (status warned, or
+// warnings on a result), escaped as workflow commands must be.
+func TestAnnotations(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	record := `{"rules":[{"id":"R05","name":"entire-update-keys"},{"id":"R10","name":"transient-refresh-failure"},{"id":"R14","name":"secrets-stay-secret"}],
+"results":[
+ {"ruleId":"R05","scenario":"salesforce/rotation","status":"failed","message":"lost 100% of\nthe keys"},
+ {"ruleId":"R05","scenario":"salesforce/expired-access-token","status":"failed","message":"again"},
+ {"ruleId":"R10","scenario":"salesforce/refresh-503","status":"warned","message":"retried at once"},
+ {"ruleId":"R14","scenario":"salesforce/valid-token","status":"passed","warnings":["token in a log line"]},
+ {"ruleId":"R01","scenario":"salesforce/valid-token","status":"passed"}],
+"errors":[{"scenario":"salesforce/x","error":"could not start"}]}`
+	path := filepath.Join(t.TempDir(), "run.json")
+	if err := os.WriteFile(path, []byte(record), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("node", filepath.Join(repoRoot, "ci", "github", "annotate.js"), path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := []string{
+		"::error title=R05 entire-update-keys failed::on 2 scenarios (salesforce/rotation, salesforce/expired-access-token)%0Alost 100%25 of%0Athe keys",
+		"::warning title=R10 transient-refresh-failure warned::on salesforce/refresh-503%0Aretried at once",
+		"::warning title=R14 secrets-stay-secret warned::on salesforce/valid-token%0Atoken in a log line",
+		"::error title=scenario salesforce/x could not run::could not start",
+	}
+	if got := strings.Split(strings.TrimSpace(string(out)), "\n"); !slices.Equal(got, want) {
+		t.Errorf("annotations\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	_ = os.WriteFile(bad, []byte("{"), 0o644)
+	if out, err := exec.Command("node", filepath.Join(repoRoot, "ci", "github", "annotate.js"), bad).CombinedOutput(); err == nil || !strings.Contains(string(out), "annotate: ") {
+		t.Errorf("a broken record: %v %s", err, out)
+	}
+}
