@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
 )
 
 // Strategy is how a component decides to refresh.
@@ -85,6 +86,8 @@ type Component struct {
 	// Expect lists the rule failures a team expects while it adopts the
 	// gate: check reports them as expected, and says when one passes.
 	Expect Expectations `yaml:"expect" json:"expect,omitzero"`
+	// Strict makes check fail on warnings, as --strict does.
+	Strict bool `yaml:"strict" json:"strict,omitempty"`
 
 	// Filled by Resolve.
 	Name          string `yaml:"-" json:"name,omitempty"`
@@ -170,25 +173,22 @@ func loadComponent(dir, file string, optional bool) (*Component, error) {
 	return c, nil
 }
 
-var defaultClientEnv = map[string][2][]string{
-	"salesforce": {{"OAUTH_CLIENT_ID", "SALESFORCE_KEY", "SALESFORCE_CLIENT_ID"}, {"OAUTH_CLIENT_SECRET", "SALESFORCE_SECRET", "SALESFORCE_CLIENT_SECRET"}},
-	"microsoft":  {{"OAUTH_CLIENT_ID", "MSAPP_CLIENT_ID"}, {"OAUTH_CLIENT_SECRET", "MSAPP_CLIENT_SECRET"}},
-}
-
 // Resolve fills defaults and checks that the component can run: its
 // component.json, the function, the function's main file, and the
 // component's own installed sailor. Each problem is a *SetupError that
 // says what to do.
 func (c *Component) Resolve() error {
-	if _, ok := defaultClientEnv[c.Provider]; !ok {
+	info, ok := scenarios.ProviderInfo(c.Provider)
+	if !ok {
+		names := strings.Join(scenarios.Providers, "|")
 		if c.Provider == "" {
-			return setupErr("pass --provider salesforce|microsoft or set provider in "+ConfigFile, "no provider given")
+			return setupErr("pass --provider "+names+" or set provider in "+ConfigFile, "no provider given")
 		}
 		msg := fmt.Sprintf("unknown provider %q", c.Provider)
-		if s := mockprovider.Suggest(c.Provider, []string{"salesforce", "microsoft"}); s != "" {
+		if s := mockprovider.Suggest(c.Provider, scenarios.Providers); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
-		return setupErr("use salesforce or microsoft", "%s", msg)
+		return setupErr("use one of "+strings.Join(scenarios.Providers, ", "), "%s", msg)
 	}
 	if c.CredentialField == "" {
 		c.CredentialField = "oauth"
@@ -205,15 +205,17 @@ func (c *Component) Resolve() error {
 	if !slices.Contains([]KeysPolicy{KeysReplace, KeysShallow, KeysDeep}, c.KeysPolicy) {
 		return setupErr("use replace, shallow or deep", "unknown keys policy %q", c.KeysPolicy)
 	}
-	if c.Timeout <= 0 {
+	if c.Timeout < 0 {
+		return setupErr("give timeout a positive duration such as 30s, or leave it out for 30s", "timeout %s is negative", c.Timeout)
+	}
+	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
 	}
-	def := defaultClientEnv[c.Provider]
 	if len(c.ClientIDEnv) == 0 {
-		c.ClientIDEnv = def[0]
+		c.ClientIDEnv = info.ClientIDEnv
 	}
 	if len(c.ClientSecretEnv) == 0 {
-		c.ClientSecretEnv = def[1]
+		c.ClientSecretEnv = info.ClientSecretEnv
 	}
 
 	if st, err := os.Stat(c.Dir); err != nil || !st.IsDir() {
@@ -290,6 +292,9 @@ func (c *Component) Resolve() error {
 	}
 	_ = json.Unmarshal(b, &sailor)
 	c.SailorVersion = sailor.Version
+	if err := checkSailor(sailor.Version, c.SailorDir); err != nil {
+		return err
+	}
 	if _, err := exec.LookPath("node"); err != nil {
 		return setupErr("install Node.js 18 or newer and put node on PATH", "node is not on PATH")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/refreshproof/refreshproof/mockprovider"
 	"github.com/refreshproof/refreshproof/scenarios"
 )
 
@@ -182,7 +183,7 @@ func checkFields(n *yaml.Node, t reflect.Type, path string, add func(*yaml.Node,
 		}
 		seen[key] = k.Line
 		if !slices.Contains(known, key) {
-			if s := scenarios.Suggest(key, known); s != "" {
+			if s := mockprovider.Suggest(key, known); s != "" {
 				add(k, "unknown field %q; did you mean %q?", where, s)
 			} else {
 				add(k, "unknown field %q (the fields are %s)", where, strings.Join(known, ", "))
@@ -191,7 +192,7 @@ func checkFields(n *yaml.Node, t reflect.Type, path string, add func(*yaml.Node,
 		}
 		if values, ok := configEnums[key]; ok && path == "" && v.Kind == yaml.ScalarNode && v.Tag != "!!null" && !slices.Contains(values, v.Value) {
 			msg := fmt.Sprintf("%s: unknown value %q", key, v.Value)
-			if s := scenarios.Suggest(v.Value, values); s != "" {
+			if s := mockprovider.Suggest(v.Value, values); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			} else {
 				msg += fmt.Sprintf(" (use %s)", strings.Join(values, ", "))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
 )
 
 // view is a trace indexed for judging: exchanges by message, refreshes
@@ -26,6 +27,8 @@ type view struct {
 	byValue  map[string]string // token value → label (unredacted traces)
 	refs     []*refresh        // token requests for grant refresh_token, in seq order
 	refBySeq map[int64]*refresh
+	// info describes the trace's provider, as its dialect answers.
+	info mockprovider.Info
 }
 
 // refreshClass says how a refresh request ended.
@@ -72,6 +75,10 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 	if v.cf == "" {
 		v.cf = "oauth"
 	}
+	v.info, _ = scenarios.ProviderInfo(tr.Scenario.Provider)
+	if len(v.info.AuthSchemes) == 0 {
+		v.info.AuthSchemes = []string{"bearer"} // RFC 6750 §2.1, for a provider no dialect describes
+	}
 	for i := range tr.Journal {
 		v.entries = append(v.entries, &tr.Journal[i])
 	}
@@ -102,7 +109,7 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 		}
 	}
 	for _, e := range v.entries {
-		if e.Kind == mockprovider.KindToken && e.Grant == "refresh_token" {
+		if v.refreshAttempt(e) {
 			r := &refresh{e: e, msg: v.msgOf[e.Seq]}
 			v.classify(r)
 			v.refs = append(v.refs, r)
@@ -112,19 +119,97 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 	return v
 }
 
+// refreshAttempt tells whether e is a request to refresh the access token,
+// however badly it was made: a refresh_token grant; or a request to the
+// token endpoint, or to another path of the provider, that carries a
+// refresh token in any encoding (a JSON body, a query) or no grant at all
+// after an API 401 of its message. The rules judge what the component
+// tried, not only what the endpoint understood.
+func (v *view) refreshAttempt(e *mockprovider.Entry) bool {
+	switch e.Kind {
+	case mockprovider.KindToken:
+		switch e.Grant {
+		case "refresh_token":
+			return true
+		case "":
+			return v.carriesRefreshToken(e) || v.after401(e)
+		}
+		return false // another grant (authorization_code, password)
+	case mockprovider.KindUnknown:
+		return v.carriesRefreshToken(e)
+	}
+	return false
+}
+
+// carriesRefreshToken tells whether a request carries a refresh token or a
+// refresh_token grant anywhere: form or JSON body, query string.
+func (v *view) carriesRefreshToken(e *mockprovider.Entry) bool {
+	if f, err := url.ParseQuery(e.Body); err == nil && (f.Get("grant_type") == "refresh_token" || f.Has("refresh_token")) {
+		return true
+	}
+	if q, err := url.ParseQuery(e.Query); err == nil && (q.Get("grant_type") == "refresh_token" || q.Has("refresh_token")) {
+		return true
+	}
+	if obj, ok := decodeObject(e.Body); ok {
+		for _, k := range []string{"refresh_token", "refreshToken"} {
+			if _, has := obj[k]; has {
+				return true
+			}
+		}
+		if str(obj["grant_type"]) == "refresh_token" {
+			return true
+		}
+	}
+	for _, m := range secretRE.FindAllString(e.Body+" "+e.Query, -1) {
+		if v.tokens[v.label(m)].Kind == mockprovider.RefreshToken {
+			return true
+		}
+	}
+	if !v.tr.Redacted {
+		for val, l := range v.byValue {
+			if v.tokens[l].Kind == mockprovider.RefreshToken && len(val) >= 8 && strings.Contains(e.Body+e.Query, val) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// after401 tells whether an API call of e's message answered 401 since
+// the message's previous token request.
+func (v *view) after401(e *mockprovider.Entry) bool {
+	got401 := false
+	for _, x := range v.inMessage(v.msgOf[e.Seq], "", 0, e.Seq) {
+		switch {
+		case x.Kind == mockprovider.KindToken:
+			got401 = false
+		case x.Kind == mockprovider.KindAPI && x.Status == 401:
+			got401 = true
+		}
+	}
+	return got401
+}
+
 func (v *view) classify(r *refresh) {
 	e := r.e
 	if obj, ok := decodeObject(e.ResponseBody); ok {
 		r.resp = obj
 	}
 	switch {
-	case e.Status == 0 || hasFault(e, "drop") || hasFault(e, "truncate"):
+	case e.ClientGone:
+		// The answer was held back and the client went before it came:
+		// it never received it, whatever it says.
+		r.class, r.abandoned = refreshTransient, true
+		if m := v.message(r.msg); m != nil && m.Outcome == harness.OutcomeTimeout {
+			r.cutOffBy = "the harness killed the component for running out of time"
+		}
+	case e.Status == 0 || e.HasFault(mockprovider.FaultDrop) || e.HasFault(mockprovider.FaultTruncate):
 		r.class = refreshTransient
 	case e.Status >= 500:
 		r.class = refreshTransient
 	case e.Status >= 400:
 		r.class = refreshRejected
-		r.inFlight = strings.Contains(e.Note, "in-flight")
+		r.inFlight = e.Refusal == mockprovider.FailInFlight
 	case e.Status >= 200 && e.Status < 300 && r.resp != nil && str(r.resp["access_token"]) != "":
 		r.class = refreshOK
 		// The labels the response delivered: a scripted rule may have
@@ -133,7 +218,7 @@ func (v *view) classify(r *refresh) {
 		if rt := v.label(str(r.resp["refresh_token"])); v.tokens[rt].Kind == mockprovider.RefreshToken {
 			r.rt = rt
 		}
-		if hasFault(e, "delay") && r.at != "" && !v.used(r.at, e.Seq) {
+		if e.HasFault(mockprovider.FaultDelay) && r.at != "" && !v.used(r.at, e.Seq) {
 			r.class, r.abandoned = refreshTransient, true
 			if m := v.message(r.msg); m != nil && m.Outcome == harness.OutcomeTimeout {
 				r.cutOffBy = "the harness killed the component for running out of time"
@@ -142,7 +227,7 @@ func (v *view) classify(r *refresh) {
 		// A scripted rule left fields out (Salesforce without id); a
 		// component that refused such a response and never used its
 		// token judged it malformed, which is conforming.
-		if hasFault(e, "omit") && r.class == refreshOK && r.at != "" && !v.used(r.at, e.Seq) {
+		if e.HasFault(mockprovider.FaultOmit) && r.class == refreshOK && r.at != "" && !v.used(r.at, e.Seq) {
 			r.class = refreshMalformed
 		}
 	default:
@@ -173,27 +258,14 @@ func (v *view) used(at string, seq int64) bool {
 	return false
 }
 
-func hasFault(e *mockprovider.Entry, f string) bool {
-	for _, x := range strings.Split(e.Fault, ",") {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
 func (v *view) scenario() string {
 	return v.tr.Scenario.Provider + "/" + v.tr.Scenario.Name
 }
 
-func (v *view) salesforce() bool { return v.tr.Scenario.Provider == "salesforce" }
-
+// providerName is the provider as people name it.
 func (v *view) providerName() string {
-	switch v.tr.Scenario.Provider {
-	case "salesforce":
-		return "Salesforce"
-	case "microsoft":
-		return "Microsoft"
+	if v.info.Title != "" {
+		return v.info.Title
 	}
 	return "the provider"
 }
@@ -236,6 +308,22 @@ func (v *view) cutOff(r *refresh) bool {
 	}
 	for _, e := range v.entries {
 		if e.Seq > r.e.Seq && e.Seq <= m.JournalTo {
+			return false
+		}
+	}
+	return true
+}
+
+// lastBeforeKill tells whether e was the last exchange of a message the
+// harness killed (for running out of time, or because the process died):
+// what the component would have done next is unknown.
+func (v *view) lastBeforeKill(e *mockprovider.Entry) bool {
+	m := v.message(v.msgOf[e.Seq])
+	if m == nil || (m.Outcome != harness.OutcomeTimeout && m.Outcome != harness.OutcomeCrash) {
+		return false
+	}
+	for _, x := range v.entries {
+		if x.Seq > e.Seq && v.msgOf[x.Seq] == m.Index && x.Kind != mockprovider.KindPlatform {
 			return false
 		}
 	}
@@ -288,6 +376,27 @@ func (v *view) lastOKBefore(m int, seq int64) int64 {
 	for _, r := range v.refs {
 		if r.msg == m && r.e.Seq < seq && r.class == refreshOK {
 			last = r.e.Seq
+		}
+	}
+	return last
+}
+
+// lastUsedOKBefore returns the seq of the last successful refresh of
+// message m before seq whose access token an API call had presented
+// before seq, or 0. A refresh whose token was not used yet has answered
+// nothing: refreshes a component starts together (one per failed call)
+// all answer the same 401s.
+func (v *view) lastUsedOKBefore(m int, seq int64) int64 {
+	var last int64
+	for _, r := range v.refs {
+		if r.msg != m || r.e.Seq >= seq || r.class != refreshOK {
+			continue
+		}
+		for _, c := range v.apiCalls(m, r.e.Seq, seq) {
+			if presented(c) == r.at {
+				last = r.e.Seq
+				break
+			}
 		}
 	}
 	return last
@@ -408,10 +517,14 @@ func (v *view) desc(e *mockprovider.Entry) string {
 	if len(e.Issued) > 0 {
 		fmt.Fprintf(&b, ", issued %s", strings.Join(e.Issued, " and "))
 	}
-	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned {
+	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned && r.cutOffBy != "" {
+		b.WriteString(", answer held back on purpose; " + r.cutOffBy + " before it came")
+	} else if r != nil && r.abandoned {
 		b.WriteString(", answer held back and abandoned by the component")
-	} else if e.Fault != "" {
-		fmt.Fprintf(&b, " [scripted: %s]", e.Fault)
+	} else if e.ClientGone {
+		b.WriteString(", answer held back; the client was gone before it came")
+	} else if len(e.Faults) > 0 {
+		fmt.Fprintf(&b, " [scripted: %s]", e.FaultText())
 	}
 	m := v.msgOf[e.Seq]
 	if mm := v.message(m); mm != nil && mm.Label != "" {

@@ -16,7 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/refreshproof/refreshproof/harness"
-	"github.com/refreshproof/refreshproof/scenarios"
+	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
 // latestRelease is the version generated CI files pin when this build is
@@ -261,7 +261,7 @@ func infer(dir string, desc *componentJSON, o *initOpts) (*inferred, error) {
 		}
 		if !ok {
 			msg := fmt.Sprintf("--action %q: component.json has no such action or trigger", o.action)
-			if s := scenarios.Suggest(o.action, in.functions); s != "" {
+			if s := mockprovider.Suggest(o.action, in.functions); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 			return nil, usageErr("%s (it has: %s)", msg, strings.Join(in.functions, ", "))

@@ -62,7 +62,14 @@ export interface Result {
   warnings?: string[];
   /** Journal sequence numbers of the exchanges that show the problem. */
   evidence?: number[];
+  /** Why a rule was skipped, or why a failure is expected. */
   reason?: string;
+  /** The first finding (or warning) in one sentence. */
+  summary?: string;
+  /** The rule whose failure on the same scenario this result follows from; empty on a root cause. */
+  causedBy?: string;
+  /** That failure's summary. */
+  cause?: string;
   [field: string]: unknown;
 }
 
@@ -93,6 +100,9 @@ export interface RunRecord {
   /** One per scenario run: every exchange, emitted event and the account's keys. */
   traces: unknown[];
   errors?: { scenario: string; error: string }[];
+  /** Scenarios in which the component never presented a provider-issued token. */
+  notExercised?: { scenario: string; error: string }[];
+  strict?: boolean;
   /** 0: every applicable rule passed; 1: a rule failed. */
   exitCode: 0 | 1;
   stdout: string;
