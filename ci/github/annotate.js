@@ -21,14 +21,18 @@ function annotations(run) {
     else if (r.status === 'warned' || (r.warnings && r.warnings.length > 0)) level = 'warning';
     else continue;
     const key = `${level} ${r.ruleId}`;
-    if (!byRule.has(key)) byRule.set(key, { level, rule: r.ruleId, scenarios: [], message: r.message || (r.warnings || []).join('\n') });
+    if (!byRule.has(key)) {
+      byRule.set(key, { level, rule: r.ruleId, scenarios: [], summary: r.summary, message: r.message || (r.warnings || []).join('\n') });
+    }
     byRule.get(key).scenarios.push(r.scenario);
   }
   const out = [];
   for (const a of [...byRule.values()].sort((x, y) => (x.level === y.level ? x.rule.localeCompare(y.rule) : x.level === 'error' ? -1 : 1))) {
     const title = `${a.rule} ${names.get(a.rule) || ''}`.trim() + (a.level === 'error' ? ' failed' : ' warned');
     const on = a.scenarios.length === 1 ? `on ${a.scenarios[0]}` : `on ${a.scenarios.length} scenarios (${a.scenarios.join(', ')})`;
-    out.push(`::${a.level} title=${escapeProperty(title)}::${escapeData(`${on}\n${a.message || ''}`.trim())}`);
+    // The one-sentence summary next to the scenarios, then the full message.
+    const head = a.summary ? `${on}: ${a.summary}` : on;
+    out.push(`::${a.level} title=${escapeProperty(title)}::${escapeData(`${head}\n${a.message || ''}`.trim())}`);
   }
   for (const e of run.errors || []) {
     out.push(`::error title=${escapeProperty(`scenario ${e.scenario} could not run`)}::${escapeData(e.error)}`);

@@ -393,7 +393,7 @@ func TestCILocal(t *testing.T) {
 		if code != 1 {
 			t.Fatalf("exit %d, want 1\n%s", code, out)
 		}
-		if !regexp.MustCompile(`(?m)^::error title=R06 credentials-survive failed::on salesforce/expired-access-token%0A`).MatchString(out) {
+		if !regexp.MustCompile(`(?m)^::error title=R06 credentials-survive failed::on salesforce/expired-access-token: [^%]+%0A`).MatchString(out) {
 			t.Errorf("no ::error annotation for R06:\n%s", out)
 		}
 		summary, _ := os.ReadFile(filepath.Join(runner, "summary.md"))
@@ -551,7 +551,7 @@ func TestAnnotations(t *testing.T) {
 "results":[
  {"ruleId":"R05","scenario":"salesforce/rotation","status":"failed","message":"lost 100% of\nthe keys"},
  {"ruleId":"R05","scenario":"salesforce/expired-access-token","status":"failed","message":"again"},
- {"ruleId":"R10","scenario":"salesforce/refresh-503","status":"warned","message":"retried at once"},
+ {"ruleId":"R10","scenario":"salesforce/refresh-503","status":"warned","summary":"retried at once.","message":"details"},
  {"ruleId":"R14","scenario":"salesforce/valid-token","status":"passed","warnings":["token in a log line"]},
  {"ruleId":"R01","scenario":"salesforce/valid-token","status":"passed"}],
 "errors":[{"scenario":"salesforce/x","error":"could not start"}]}`
@@ -565,7 +565,7 @@ func TestAnnotations(t *testing.T) {
 	}
 	want := []string{
 		"::error title=R05 entire-update-keys failed::on 2 scenarios (salesforce/rotation, salesforce/expired-access-token)%0Alost 100%25 of%0Athe keys",
-		"::warning title=R10 transient-refresh-failure warned::on salesforce/refresh-503%0Aretried at once",
+		"::warning title=R10 transient-refresh-failure warned::on salesforce/refresh-503: retried at once.%0Adetails",
 		"::warning title=R14 secrets-stay-secret warned::on salesforce/valid-token%0Atoken in a log line",
 		"::error title=scenario salesforce/x could not run::could not start",
 	}
