@@ -108,12 +108,12 @@ type componentFunction struct {
 // inferred is a refreshproof.yaml init will write, with where each value
 // came from, for the comments.
 type inferred struct {
-	c                                   harness.Component
-	providerWhy, functionWhy, credWhy   string
-	clientWhy, bodyWhy, cfgWhy          string
-	functions                           []string
-	strategyGiven                       bool
-	ciVersion, ciDirectory, ciRoot, dir string
+	c                                 harness.Component
+	providerWhy, functionWhy, credWhy string
+	clientWhy, bodyWhy, cfgWhy        string
+	functions                         []string
+	strategyGiven                     bool
+	ciVersion, ciDirectory, ciRoot    string
 }
 
 var templateVar = regexp.MustCompile(`^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$`)
@@ -205,7 +205,7 @@ func kindOf(desc *componentJSON, name string) string {
 
 // infer fills a component description from component.json and the flags.
 func infer(dir string, desc *componentJSON, o *initOpts) (*inferred, error) {
-	in := &inferred{dir: dir}
+	in := &inferred{}
 	c := &in.c
 
 	// Provider: from the hosts of the OAuth URLs.
@@ -324,14 +324,20 @@ func infer(dir string, desc *componentJSON, o *initOpts) (*inferred, error) {
 		return nil
 	}
 	c.ClientIDEnv, c.ClientSecretEnv = o.clientIDEnv, o.clientSecretEnv
-	in.clientWhy = "given with --client-id-env and --client-secret-env"
+	var why []string
 	if len(c.ClientIDEnv) == 0 {
 		c.ClientIDEnv = fromTemplate("client_id")
-		in.clientWhy = "credentials.oauth2's client_id and client_secret templates"
+		why = append(why, "the id from credentials.oauth2.client_id")
+	} else {
+		why = append(why, "the id given with --client-id-env")
 	}
 	if len(c.ClientSecretEnv) == 0 {
 		c.ClientSecretEnv = fromTemplate("client_secret")
+		why = append(why, "the secret from credentials.oauth2.client_secret")
+	} else {
+		why = append(why, "the secret given with --client-secret-env")
 	}
+	in.clientWhy = strings.Join(why, ", ")
 
 	// Body and cfg: flags, else the defaults component.json gives.
 	var err error
