@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -60,9 +62,22 @@ type Component struct {
 	Provider string `yaml:"provider" json:"provider"`
 	// Function is the action or trigger to run, by its component.json name.
 	Function string `yaml:"function" json:"function"`
-	// CredentialField is the cfg field that holds the OAuth token
-	// response. Empty means "oauth".
+	// CredentialField is where in cfg the component reads the OAuth token
+	// response: a field ("oauth", "oauth2", "myOauth"), a dotted path to a
+	// nested object ("auth.oauth2.keys", the REST API component's layout),
+	// or "." for the credential's top level. Empty means "oauth".
 	CredentialField string `yaml:"credentialField" json:"credentialField"`
+	// Credential holds the other fields of the credential, by dotted path
+	// in cfg, for components that keep their OAuth client in it rather
+	// than in environment variables. A value may name {{clientId}},
+	// {{clientSecret}}, {{tokenUrl}} and {{authUrl}} of the mock:
+	//
+	//	credential:
+	//	  auth.type: OAuth2
+	//	  auth.oauth2.clientId: "{{clientId}}"
+	//	  auth.oauth2.clientSecret: "{{clientSecret}}"
+	//	  auth.oauth2.tokenUri: "{{tokenUrl}}"
+	Credential map[string]string `yaml:"credential" json:"credential,omitempty"`
 	// ClientIDEnv and ClientSecretEnv name the environment variables that
 	// carry the OAuth client. Empty means OAUTH_CLIENT_ID and
 	// OAUTH_CLIENT_SECRET plus the provider's (MSAPP_CLIENT_ID,
@@ -94,7 +109,10 @@ type Component struct {
 	Version       string `yaml:"-" json:"version,omitempty"`
 	SailorDir     string `yaml:"-" json:"-"`
 	SailorVersion string `yaml:"-" json:"sailorVersion,omitempty"`
-	Main          string `yaml:"-" json:"main,omitempty"`
+	// ProviderFrom says where Resolve found the provider when none was
+	// given ("component.json's credentials.oauth2.token_uri is at ...").
+	ProviderFrom string `yaml:"-" json:"providerFrom,omitempty"`
+	Main         string `yaml:"-" json:"main,omitempty"`
 }
 
 // Expectations are the failures a team knows about.
@@ -178,6 +196,9 @@ func loadComponent(dir, file string, optional bool) (*Component, error) {
 // component's own installed sailor. Each problem is a *SetupError that
 // says what to do.
 func (c *Component) Resolve() error {
+	if err := c.resolveProvider(); err != nil {
+		return err
+	}
 	info, ok := scenarios.ProviderInfo(c.Provider)
 	if !ok {
 		names := strings.Join(scenarios.Providers, "|")
@@ -192,6 +213,17 @@ func (c *Component) Resolve() error {
 	}
 	if c.CredentialField == "" {
 		c.CredentialField = "oauth"
+	}
+	if c.CredentialField != TopLevel && slices.Contains(strings.Split(c.CredentialField, "."), "") {
+		return setupErr(`give a field ("oauth"), a dotted path ("auth.oauth2.keys") or "." for the top level`, "credentialField %q has an empty part", c.CredentialField)
+	}
+	for path, v := range c.Credential {
+		if slices.Contains(strings.Split(path, "."), "") {
+			return setupErr(`give each credential field as a dotted path, e.g. auth.oauth2.clientId`, "credential field %q has an empty part", path)
+		}
+		if _, err := expandCredential(v, map[string]string{"clientId": "", "clientSecret": "", "tokenUrl": "", "authUrl": ""}); err != nil {
+			return setupErr("use {{clientId}}, {{clientSecret}}, {{tokenUrl}} or {{authUrl}}", "%v", err)
+		}
 	}
 	if c.Strategy == "" {
 		c.Strategy = StrategyOn401
@@ -309,4 +341,62 @@ func nodeFileExists(p string) bool {
 		}
 	}
 	return false
+}
+
+// templateRE matches a handlebars reference in component.json
+// ("https://{{prodEnv}}.salesforce.com/...").
+var templateRE = regexp.MustCompile(`\{\{\s*[^{}]*\}\}`)
+
+// InferProvider tells which provider a component talks to from its
+// component.json: the hosts of the URLs in credentials.oauth2 (auth_uri,
+// token_uri, ...), matched against each dialect's hosts. A template in a
+// host part ("{{prodEnv}}.salesforce.com") stands for any name. why says
+// which field showed it; provider is empty when nothing did (a component
+// whose URLs come from its credentials, as the REST API component's).
+func InferProvider(componentJSON []byte) (provider, why string) {
+	var desc struct {
+		Credentials struct {
+			OAuth2 map[string]any `json:"oauth2"`
+		} `json:"credentials"`
+	}
+	if json.Unmarshal(componentJSON, &desc) != nil {
+		return "", ""
+	}
+	keys := make([]string, 0, len(desc.Credentials.OAuth2))
+	for k := range desc.Credentials.OAuth2 {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v, _ := desc.Credentials.OAuth2[k].(string)
+		u, err := url.Parse(templateRE.ReplaceAllString(strings.TrimSpace(v), "login"))
+		if err != nil || u.Host == "" {
+			continue
+		}
+		if info, ok := scenarios.ProviderOfHost(strings.ToLower(u.Hostname())); ok {
+			return info.Name, fmt.Sprintf("component.json's credentials.oauth2.%s is at %s (%s)", k, u.Hostname(), info.Title)
+		}
+	}
+	return "", ""
+}
+
+// resolveProvider takes the provider from component.json when none was
+// given, and refuses one that component.json contradicts: a check against
+// the wrong provider's mock would judge nothing.
+func (c *Component) resolveProvider() error {
+	raw, err := os.ReadFile(filepath.Join(c.Dir, "component.json"))
+	if err != nil {
+		return nil // Resolve reports the missing file
+	}
+	inferred, why := InferProvider(raw)
+	switch {
+	case c.Provider == "" && inferred != "":
+		c.Provider, c.ProviderFrom = inferred, why
+	case c.Provider != "" && inferred != "" && c.Provider != inferred:
+		if _, known := scenarios.ProviderInfo(c.Provider); known {
+			return setupErr(fmt.Sprintf("pass --provider %s (or leave --provider out), or point refreshproof at the component you meant", inferred),
+				"the component talks to %s: %s, but this run would mock %s", inferred, why, c.Provider)
+		}
+	}
+	return nil
 }

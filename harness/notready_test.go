@@ -30,6 +30,7 @@ func TestNotReady(t *testing.T) {
 		{"missingModule", 0, "load", []string{"Cannot find module 'refreshproof-no-such-package'", "npm ci", `list "refreshproof-no-such-package" in its package.json`}, "lib/actions/missingModule.js:3"},
 		{"throwsOnLoad", 0, "load", []string{"Error: REFRESHPROOF_FIXTURE_REGION is not set", "throws while it loads", "require('./lib/actions/throwsOnLoad.js')"}, "lib/actions/throwsOnLoad.js:6"},
 		{"initFails", 0, "init", []string{"init could not warm its cache", "init hook failed"}, "lib/actions/initFails.js:5"},
+		{"crashesOnLoad", 0, "exit", []string{"exited (code 4) before its sailor was ready: uncaughtException: Error: the cache warmer crashed"}, "lib/actions/crashesOnLoad.js:5"},
 		{"exitsOnLoad", 0, "exit", []string{"exited (code 9) before its sailor was ready", "exitsOnLoad: no licence file, giving up"}, ""},
 		{"slowStart", time.Second, "timeout", []string{"not ready within the time limit (1s)", "raise --timeout"}, ""},
 	}

@@ -129,11 +129,15 @@ func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (
 	if err := json.Unmarshal(signIn, &signInObj); err != nil {
 		return Trace{}, fmt.Errorf("harness: sign-in response: %w", err)
 	}
+	keys, err := c.seedKeys(signInObj, p, d.Info())
+	if err != nil {
+		return Trace{}, err
+	}
 	pl := &platform{
 		flowID: flowID, stepID: stepID, accountID: accountID, user: apiUser, key: p.Random(32),
 		policy: c.KeysPolicy, stepFields: c.Cfg,
 		journal: p.Journal(), clock: p.Clock(), message: -1,
-		keys: map[string]any{c.CredentialField: signInObj},
+		keys: keys,
 	}
 	pln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -281,14 +285,15 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 	env := append(append([]string(nil), ru.env...), fmt.Sprintf("REFRESHPROOF_CLOCK_OFFSET_MS=%d", ru.p.Clock().Offset().Milliseconds()))
 	ct, err := startContainer(len(ru.trace.Containers), ru.c, env, ru.driver, ru.r.OutputLimit)
 	if err != nil {
-		ru.notReady = &NotReadyError{Phase: "start", Cause: err.Error(), SailorVersion: ru.c.SailorVersion, Fix: "install Node.js 18 or newer and put node on PATH"}
+		ru.notReady = notReady(ru.c, "start", driverEvent{}, Container{}, nil, ru.c.Timeout)
+		ru.notReady.Cause = err.Error()
 		return err.Error(), false
 	}
 	ru.cur = ct
 	ru.trace.Containers = append(ru.trace.Containers, Container{Index: ct.index, Started: ct.started})
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
-	var lastFatal driverEvent // an uncaught exception before ready, with its location
+	var lastUncaught driverEvent // an uncaught exception before ready, with its location
 	for {
 		select {
 		case ev, ok := <-ct.events:
@@ -298,7 +303,7 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 				uncaught := append([]string(nil), ct.uncaught...)
 				ct.mu.Unlock()
 				ru.endContainer("setup-failed", 0)
-				ru.notReady = notReady(ru.c, "exit", lastFatal, ru.trace.Containers[ct.index], uncaught, ru.c.Timeout)
+				ru.notReady = notReady(ru.c, "exit", lastUncaught, ru.trace.Containers[ct.index], uncaught, ru.c.Timeout)
 				return ru.notReady.Cause, false
 			}
 			switch ev.Ev {
@@ -322,7 +327,7 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 				ru.notReady = notReady(ru.c, ev.Phase, ev, ru.trace.Containers[ct.index], nil, ru.c.Timeout)
 				return detail, false
 			case "uncaughtException":
-				lastFatal = ev
+				lastUncaught = ev
 				ru.handle(ev, -1, nil)
 			default:
 				ru.handle(ev, -1, nil)

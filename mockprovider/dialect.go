@@ -65,6 +65,10 @@ type Info struct {
 	// under the provider's base URL, as the dialect is configured.
 	TokenPath string `json:"tokenPath"`
 	APIBase   string `json:"apiBase"`
+	// TokenURL and AuthURL are the real token and authorization endpoints
+	// (components redirected to the mock call these).
+	TokenURL string `json:"tokenUrl"`
+	AuthURL  string `json:"authUrl"`
 }
 
 // ErrorInfo describes one named error of a dialect's catalogue.

@@ -487,6 +487,9 @@ func (s Summary) Headline() string {
 	if s.WarnedRules > 0 {
 		fmt.Fprintf(&b, "; %d %s warned", s.WarnedRules, plural(s.WarnedRules, "rule", "rules"))
 	}
+	if s.Scenarios == 0 && s.Errors > 0 {
+		return b.String() // nothing ran: the errors say why
+	}
 	fmt.Fprintf(&b, " (%d %s", s.Scenarios, plural(s.Scenarios, "scenario", "scenarios"))
 	if s.Verdict != VerdictIncomplete && s.Errors > 0 {
 		fmt.Fprintf(&b, ", %d could not run", s.Errors)

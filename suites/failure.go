@@ -144,6 +144,25 @@ func judgeR10(v *view) result {
 					msgName(m), r.e.Seq, failureText(r), len(all), seqList(es, 10), maxRefreshAttempts, v.evidence(es[0], es[len(es)-1])),
 			})
 		}
+		if r.class == refreshMalformed {
+			// Going on with what it made of the answer: the next API call
+			// presents no token the provider issued.
+			for _, c := range v.apiCalls(r.msg, r.e.Seq, 0) {
+				if v.refBySeq[c.Seq] != nil {
+					break
+				}
+				if c.Presented == nil || c.Presented.Label == "" {
+					res.findings = append(res.findings, Finding{
+						Summary:  fmt.Sprintf("called the API at #%d with what it made of the unusable token response at #%d", c.Seq, r.e.Seq),
+						Seqs:     seqs(r.e, c),
+						produces: []fact{{factUnusableAnswer, r.e.Seq}},
+						Message: fmt.Sprintf("In %s the token endpoint answered #%d with %s, and the component went on: its next API call, #%d, presented no token the provider issued (an empty or made-up one):%s",
+							msgName(m), r.e.Seq, failureText(r), c.Seq, v.evidence(r.e, c)),
+					})
+				}
+				break
+			}
+		}
 		for _, k := range v.tr.KeyUpdates {
 			if k.Message != r.msg && v.msgOf[k.JournalSeq] != r.msg {
 				continue
@@ -153,6 +172,9 @@ func judgeR10(v *view) result {
 			at := v.label(raw)
 			if iss := v.issuedIn(r.msg, at); iss != nil && iss.e.Seq < k.JournalSeq {
 				continue
+			}
+			if v.newTokenElsewhere(r.msg, k) {
+				continue // a new token, emitted at the wrong place: R05's to judge
 			}
 			got := "no access_token"
 			switch {
@@ -228,7 +250,7 @@ func (v *view) noRefreshOn(what, why string, bad func(int) bool, skip string) re
 				hits = append(hits, c)
 			}
 		}
-		if got401 || len(hits) == 0 {
+		if got401 || len(hits) == 0 || p.evicted {
 			continue
 		}
 		last := hits[len(hits)-1]
@@ -255,4 +277,15 @@ func (v *view) noRefreshOn(what, why string, bad func(int) bool, skip string) re
 	}
 	res.pass = "no refresh after " + what
 	return res
+}
+
+// newTokenElsewhere tells whether update k carries, anywhere, an access
+// token a successful refresh of message m issued before it.
+func (v *view) newTokenElsewhere(m int, k harness.KeyUpdate) bool {
+	for _, r := range v.refsByMsg[m] {
+		if r.class == refreshOK && r.e.Seq < k.JournalSeq && r.at != "" && v.containsToken(string(k.Keys), r.at) {
+			return true
+		}
+	}
+	return false
 }

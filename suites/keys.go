@@ -113,16 +113,16 @@ func judgeR05(v *view) result {
 		if len(changed) > 0 {
 			what = append(what, "changed "+strings.Join(changed, ", "))
 		}
-		where := fmt.Sprintf("under %q", v.cf)
+		where := v.where()
 		if !okf {
-			where = fmt.Sprintf("(it has no %q object at all)", v.cf)
+			where = fmt.Sprintf("(it has no %s at all)", v.where()[len("under "):])
 		}
 		top, _ := decodeObject(string(k.Keys))
 		msg := fmt.Sprintf("The updateKeys at #%d after the refresh at #%d %s of the token response %s.%s\nExpected %s (the token response over what was emitted) vs received (-expected +received):\n%s",
 			k.JournalSeq, r.e.Seq, strings.Join(what, " and "), where, v.evidence(r.e),
 			v.cf, indent(cmp.Diff(map[string]any{v.cf: shortValues(want)}, map[string]any{v.cf: shortValues(got)})))
 		if !okf && top != nil {
-			b, _ := json.Marshal(top)
+			b, _ := json.Marshal(shortValues(top))
 			msg += "\nThe emitted keys were: " + truncate(string(b), 400)
 		}
 		if contains(missing, "refresh_token") {
@@ -199,8 +199,12 @@ func judgeR06(v *view) result {
 	f, _ := v.keysField(v.tr.FinalKeys)
 	rt := v.label(str(f["refresh_token"]))
 	if rt == "" || v.tokens[rt].Kind != mockprovider.RefreshToken {
+		// A refresh token under another name in the credential object still
+		// counts; one stored anywhere else in the keys does not: the
+		// component reads its tokens at its credential path only.
 		rt = ""
-		for _, m := range secretRE.FindAllString(string(v.tr.FinalKeys), -1) {
+		inField, _ := json.Marshal(f)
+		for _, m := range secretRE.FindAllString(string(inField), -1) {
 			if l := v.label(m); v.tokens[l].Kind == mockprovider.RefreshToken {
 				rt = l
 			}
@@ -215,9 +219,12 @@ func judgeR06(v *view) result {
 				names = append(names, k)
 			}
 			sort.Strings(names)
-			fmt.Fprintf(&b, " (%q has %s)", v.cf, strings.Join(names, ", "))
+			fmt.Fprintf(&b, " (%s it has %s)", v.where(), strings.Join(names, ", "))
 		}
 		b.WriteString(".")
+		if elsewhere := v.refreshTokenElsewhere(v.tr.FinalKeys); elsewhere != "" {
+			fmt.Fprintf(&b, " The keys do hold %s, but not %s, where the component reads its tokens: it is lost all the same.", elsewhere, v.where())
+		}
 		var ev []*mockprovider.Entry
 		var rests []fact
 		for _, k := range v.tr.KeyUpdates {
@@ -516,4 +523,31 @@ func (v *view) successorNotStored(r *refresh) []fact {
 		}
 	}
 	return out
+}
+
+// where names the credential path for messages: `under "oauth"`, `under
+// "auth.oauth2.keys"`, or "at the top level of the keys".
+func (v *view) where() string {
+	if v.cf == harness.TopLevel {
+		return "at the top level of the keys"
+	}
+	return fmt.Sprintf("under %q", v.cf)
+}
+
+// refreshTokenElsewhere is the label of a refresh token the keys hold
+// outside the credential path, or "".
+func (v *view) refreshTokenElsewhere(raw json.RawMessage) string {
+	for _, m := range secretRE.FindAllString(string(raw), -1) {
+		if l := v.label(m); v.tokens[l].Kind == mockprovider.RefreshToken {
+			return l
+		}
+	}
+	if !v.tr.Redacted {
+		for val, l := range v.byValue {
+			if v.tokens[l].Kind == mockprovider.RefreshToken && strings.Contains(string(raw), val) {
+				return l
+			}
+		}
+	}
+	return ""
 }

@@ -22,6 +22,9 @@ type prompt struct {
 	got403     []*mockprovider.Entry
 	gotServer  []*mockprovider.Entry // 429, 5xx, no answer
 	sinceAnyRe []*mockprovider.Entry // calls since the previous refresh attempt of any kind
+	// evicted: the journal no longer holds the start of the window (a long
+	// loop overflowed it), so what prompted the refresh is unknown.
+	evicted bool
 }
 
 func (v *view) promptOf(r *refresh) prompt {
@@ -36,6 +39,7 @@ func (v *view) promptOf(r *refresh) prompt {
 			}
 		}
 	}
+	p.evicted = v.evictedBefore(r.msg, from)
 	p.calls = v.apiCalls(r.msg, from, r.e.Seq)
 	for _, c := range p.calls {
 		switch {

@@ -24,8 +24,13 @@ func judgeR01(v *view) result {
 		}
 	}
 	concurrent := v.concurrentRefreshes()
+	unseen := 0
 	for _, r := range v.refs {
 		p := v.promptOf(r)
+		if p.evicted {
+			unseen++ // what came before it is gone from the journal
+			continue
+		}
 		if len(p.got401) > 0 || len(p.got403) > 0 || len(p.gotServer) > 0 || concurrent[r] {
 			continue // R02, R11, R12 or R16 judge these
 		}
@@ -66,6 +71,9 @@ func judgeR01(v *view) result {
 		return skipped("the component never held a valid access token in this scenario")
 	}
 	res.pass = "every refresh followed a 401 or the end of the token's lifetime"
+	if unseen > 0 {
+		res.pass += fmt.Sprintf(" (%s not judged: the journal had evicted the exchanges before them)", plural(unseen, "refresh", "refreshes"))
+	}
 	return res
 }
 
@@ -151,7 +159,7 @@ func judgeR02(v *view) result {
 			if next == nil && v.lastBeforeKill(g.calls[len(g.calls)-1]) {
 				continue // the harness killed the component before it could refresh
 			}
-			msg := fmt.Sprintf("In %s the API answered 401 at #%d (access token %s) and the component did not refresh:", msgName(m), first.Seq, g.at)
+			msg := fmt.Sprintf("In %s the API answered 401 at #%d (access token %s) and the component did not refresh:", msgName(m), first.Seq, orNone(g.at))
 			ev := append([]*mockprovider.Entry{}, g.calls...)
 			if next != nil {
 				msg += v.evidence(append(ev, next)...) + fmt.Sprintf("\nIts next API call (#%d) presented %s without a refresh.", next.Seq, orNone(presented(next)))

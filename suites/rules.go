@@ -420,10 +420,10 @@ var catalogue = []Rule{
 	},
 	{
 		ID: "R10", Name: "transient-refresh-failure",
-		Requirement: "when the token endpoint fails transiently (5xx, timeout) or answers something that is not a token response, retries the refresh a bounded number of times (at most 3) and never emits keys without a new access token",
+		Requirement: "when the token endpoint fails transiently (5xx, timeout) or answers something that is not a token response, retries the refresh a bounded number of times (at most 3), and never emits keys, or calls the API, without a new access token",
 		Spec:        "retries a failing token endpoint a bounded number of times and never emits keys without a new token",
 		Explanation: "a token endpoint in maintenance must not be hammered, and keys emitted without a new access token (undefined, or the old one) overwrite good stored keys with bad ones.",
-		Fix:         "retry the refresh at most twice more with a pause (honour Retry-After), then fail the message with a retryable error; check that the response is JSON with an access_token before emitting updateKeys.",
+		Fix:         "retry the refresh at most twice more with a pause (honour Retry-After), then fail the message with a retryable error; check that the response is JSON with an access_token before you emit updateKeys or use it.",
 		Sources:     []string{srcRFC6749s5, srcRFC9110, srcPlatform},
 		judge:       judgeR10,
 	},

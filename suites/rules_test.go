@@ -23,6 +23,7 @@ type ruleCase struct {
 	want     Status
 	warn     bool     // a passed verdict carries a warning
 	contains []string // in the verdict's message
+	reason   string   // in the verdict's reason (what a pass rests on)
 }
 
 // withMods returns entry modifiers for api/refreshFails.
@@ -274,6 +275,13 @@ var ruleCases = []ruleCase{
 			b := newTrace(sf, true).message(0).api(401, "AT#1").refreshFails("RT#1", 200, "<html>maintenance</html>")
 			return b.updateKeys(map[string]any{"oauth": map[string]any{"refresh_token": "[RT#1]"}}).fail("bad token response").end().build()
 		}},
+	{name: "calls the API with what it made of a malformed answer", rule: "R10", want: Failed, contains: []string{"went on: its next API call, #3, presented no token the provider issued"},
+		trace: func() harness.Trace {
+			b := newTrace(sf, true).message(0).api(401, "AT#1").refreshFails("RT#1", 200, "<html>maintenance</html>")
+			return b.api(401, "", func(e *mockprovider.Entry) {
+				e.Presented = &mockprovider.Presented{State: mockprovider.StateUnknown, Where: "bearer"}
+			}).fail("Salesforce answered 401").end().build()
+		}},
 	{name: "token endpoint never failed", rule: "R10", want: Skipped, trace: func() harness.Trace { return conforming(sf).build() }},
 
 	// R11 no-refresh-on-403
@@ -414,6 +422,19 @@ var ruleCases = []ruleCase{
 		return b.message(0).api(401, "AT#1").end(harness.OutcomeTimeout).build()
 	}},
 
+	{name: "a refresh whose prompt was evicted from the journal is not judged", rule: "R01", want: Passed, reason: "1 refresh not judged: the journal had evicted", trace: func() harness.Trace {
+		b := newTrace(sf, false).message(0).api(401, "AT#1")
+		for range 3 {
+			at := b.refresh("RT#1", "")
+			b.api(401, at)
+		}
+		tr := b.end(harness.OutcomeTimeout).build()
+		// The journal kept only its last entries, starting at a refresh.
+		tr.Journal = tr.Journal[3:]
+		tr.Counts.Evicted = 3
+		return tr
+	}},
+
 	// R19 honours-retry-after
 	{name: "waits as Retry-After asks", rule: "R19", want: Passed, trace: func() harness.Trace {
 		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("2")).pause(2*time.Second).api(200, "AT#1").data().end().build()
@@ -485,6 +506,9 @@ func TestRules(t *testing.T) {
 				if !strings.Contains(msg, s) {
 					t.Errorf("message lacks %q:\n%s", s, msg)
 				}
+			}
+			if !strings.Contains(v.Reason, tc.reason) {
+				t.Errorf("reason %q lacks %q", v.Reason, tc.reason)
 			}
 			if v.Status == Failed || tc.warn {
 				for _, s := range []string{"Why it matters: ", "Fix: ", r.DocURL()} {

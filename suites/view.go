@@ -29,6 +29,12 @@ type view struct {
 	refBySeq map[int64]*refresh
 	// info describes the trace's provider, as its dialect answers.
 	info mockprovider.Info
+	// Indexes, so that judging a long loop (thousands of refreshes) stays
+	// near linear: the entries and refreshes of each message in seq
+	// order, and the seqs of the API calls that presented each token.
+	byMsg       map[int][]*mockprovider.Entry
+	refsByMsg   map[int][]*refresh
+	presentedAt map[string][]int64
 }
 
 // refreshClass says how a refresh request ended.
@@ -102,6 +108,13 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 			v.msgOf[e.Seq] = last.Index
 		}
 	}
+	v.byMsg, v.refsByMsg, v.presentedAt = map[int][]*mockprovider.Entry{}, map[int][]*refresh{}, map[string][]int64{}
+	for _, e := range v.entries {
+		v.byMsg[v.msgOf[e.Seq]] = append(v.byMsg[v.msgOf[e.Seq]], e)
+		if e.Kind == mockprovider.KindAPI && presented(e) != "" {
+			v.presentedAt[presented(e)] = append(v.presentedAt[presented(e)], e.Seq)
+		}
+	}
 	for _, t := range tr.Tokens {
 		v.tokens[t.Label] = t
 		if !tr.Redacted && t.Value != "" {
@@ -114,6 +127,7 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 			v.classify(r)
 			v.refs = append(v.refs, r)
 			v.refBySeq[e.Seq] = r
+			v.refsByMsg[r.msg] = append(v.refsByMsg[r.msg], r)
 		}
 	}
 	return v
@@ -298,20 +312,11 @@ func (v *view) containsToken(text, l string) bool {
 }
 
 // message returns message i, or nil.
-// cutOff tells whether r was the last exchange of a message the harness
-// killed for running out of time: the component had no chance to replay
-// or emit after it, so rules about what follows a refresh do not judge it.
+// cutOff tells whether r was the last exchange (the platform's aside) of a
+// message the harness killed: the component had no chance to replay or
+// emit after it, so rules about what follows a refresh do not judge it.
 func (v *view) cutOff(r *refresh) bool {
-	m := v.message(r.msg)
-	if m == nil || m.Outcome != harness.OutcomeTimeout {
-		return false
-	}
-	for _, e := range v.entries {
-		if e.Seq > r.e.Seq && e.Seq <= m.JournalTo {
-			return false
-		}
-	}
-	return true
+	return v.lastBeforeKill(r.e)
 }
 
 // lastBeforeKill tells whether e was the last exchange of a message the
@@ -342,16 +347,44 @@ func (v *view) message(i int) *harness.Message {
 // inMessage returns the exchanges of kind k (any kind when empty) made
 // during message m, with from < seq < to (to <= 0: no upper bound).
 func (v *view) inMessage(m int, k mockprovider.Kind, from, to int64) []*mockprovider.Entry {
+	es := v.byMsg[m]
+	i := sort.Search(len(es), func(i int) bool { return es[i].Seq > from })
 	var out []*mockprovider.Entry
-	for _, e := range v.entries {
-		if v.msgOf[e.Seq] != m || e.Seq <= from || (to > 0 && e.Seq >= to) {
-			continue
+	for _, e := range es[i:] {
+		if to > 0 && e.Seq >= to {
+			break
 		}
 		if k == "" || e.Kind == k {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// evictedBefore tells whether exchanges of message m after seq from were
+// evicted from the journal: the trace holds only the newest entries of a
+// run longer than the journal's bound (Trace.Counts.Evicted), and a rule
+// must not judge a window it cannot see whole.
+func (v *view) evictedBefore(m int, from int64) bool {
+	if v.tr.Counts.Evicted == 0 || len(v.entries) == 0 {
+		return false
+	}
+	first := v.entries[0].Seq
+	if from >= first-1 {
+		return false
+	}
+	if mm := v.message(m); mm != nil && mm.JournalTo < first {
+		return false // the whole message was evicted; nothing of it is judged
+	}
+	return true
+}
+
+// presentedBetween tells whether an API call presented token label at
+// with from < seq < to.
+func (v *view) presentedBetween(at string, from, to int64) bool {
+	s := v.presentedAt[at]
+	i := sort.Search(len(s), func(i int) bool { return s[i] > from })
+	return i < len(s) && s[i] < to
 }
 
 func (v *view) apiCalls(m int, from, to int64) []*mockprovider.Entry {
@@ -361,8 +394,8 @@ func (v *view) apiCalls(m int, from, to int64) []*mockprovider.Entry {
 // refreshesIn returns the refreshes of message m with from < seq < to.
 func (v *view) refreshesIn(m int, from, to int64) []*refresh {
 	var out []*refresh
-	for _, r := range v.refs {
-		if r.msg == m && r.e.Seq > from && (to <= 0 || r.e.Seq < to) {
+	for _, r := range v.refsByMsg[m] {
+		if r.e.Seq > from && (to <= 0 || r.e.Seq < to) {
 			out = append(out, r)
 		}
 	}
@@ -373,8 +406,8 @@ func (v *view) refreshesIn(m int, from, to int64) []*refresh {
 // m before seq, or 0.
 func (v *view) lastOKBefore(m int, seq int64) int64 {
 	var last int64
-	for _, r := range v.refs {
-		if r.msg == m && r.e.Seq < seq && r.class == refreshOK {
+	for _, r := range v.refsByMsg[m] {
+		if r.e.Seq < seq && r.class == refreshOK {
 			last = r.e.Seq
 		}
 	}
@@ -388,15 +421,12 @@ func (v *view) lastOKBefore(m int, seq int64) int64 {
 // all answer the same 401s.
 func (v *view) lastUsedOKBefore(m int, seq int64) int64 {
 	var last int64
-	for _, r := range v.refs {
-		if r.msg != m || r.e.Seq >= seq || r.class != refreshOK {
-			continue
+	for _, r := range v.refsByMsg[m] {
+		if r.e.Seq >= seq {
+			break
 		}
-		for _, c := range v.apiCalls(m, r.e.Seq, seq) {
-			if presented(c) == r.at {
-				last = r.e.Seq
-				break
-			}
+		if r.class == refreshOK && v.presentedBetween(r.at, r.e.Seq, seq) {
+			last = r.e.Seq
 		}
 	}
 	return last
@@ -405,8 +435,8 @@ func (v *view) lastUsedOKBefore(m int, seq int64) int64 {
 // issuedIn tells whether access token label at was issued by a
 // successful refresh of message m.
 func (v *view) issuedIn(m int, at string) *refresh {
-	for _, r := range v.refs {
-		if r.msg == m && r.class == refreshOK && r.at == at && at != "" {
+	for _, r := range v.refsByMsg[m] {
+		if r.class == refreshOK && r.at == at && at != "" {
 			return r
 		}
 	}
@@ -441,8 +471,7 @@ func (v *view) keysField(raw json.RawMessage) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	f, ok := obj[v.cf].(map[string]any)
-	return f, ok
+	return harness.AtPath(obj, harness.CredentialPath(v.cf))
 }
 
 func decodeObject(s string) (map[string]any, bool) {

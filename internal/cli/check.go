@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -126,6 +127,9 @@ func runCheck(ctx context.Context, s *streams, o *checkOpts, dir string) error {
 	if o.anyToStdout() {
 		out = s.err
 	}
+	if comp.ProviderFrom != "" {
+		fmt.Fprintf(s.err, "provider %s: %s\n", comp.Provider, comp.ProviderFrom)
+	}
 	prog := newProgress(s.err, plan.Scenarios)
 	fmt.Fprintf(s.err, "checking %s (%s, strategy %s) with %s\n", comp.Name, comp.Function, comp.Strategy, plural(len(plan.Scenarios), comp.Provider+" scenario", comp.Provider+" scenarios"))
 	rec, err := check.Run(ctx, check.Options{
@@ -151,8 +155,23 @@ func runCheck(ctx context.Context, s *streams, o *checkOpts, dir string) error {
 // reports.ExitCode decides it for check and report alike.
 func exitFor(s *streams, rec reports.Record) error {
 	sum := reports.Summarize(rec)
+	// A component that cannot start fails every scenario the same way:
+	// say it once, with the scenarios it stopped.
+	byError := map[string][]string{}
+	var order []string
 	for _, e := range rec.Errors {
-		fmt.Fprintf(s.err, "scenario %s could not run: %s\n", e.Scenario, e.Error)
+		if len(byError[e.Error]) == 0 {
+			order = append(order, e.Error)
+		}
+		byError[e.Error] = append(byError[e.Error], e.Scenario)
+	}
+	for _, msg := range order {
+		sc := byError[msg]
+		who := "scenario " + sc[0]
+		if len(sc) > 1 {
+			who = plural(len(sc), "scenario", "scenarios") + " (" + strings.Join(sc, ", ") + ")"
+		}
+		fmt.Fprintf(s.err, "%s could not run: %s\n", who, msg)
 	}
 	switch reports.ExitCode(rec) {
 	case ExitFailed:
@@ -162,7 +181,10 @@ func exitFor(s *streams, rec reports.Record) error {
 		if sum.Verdict == reports.VerdictNotExercised {
 			return usageErr("no scenario exercised the component: check --provider, --action and the message body (--body), and the blocked hosts above")
 		}
-		return usageErr("%s; fix what stopped %s, then run again", sum.Headline(), plural(sum.Errors, "the scenario", "the scenarios"))
+		if sum.Errors == 1 {
+			return usageErr("%s; fix what stopped it, then run again", sum.Headline())
+		}
+		return usageErr("%s; fix what stopped them, then run again", sum.Headline())
 	}
 	return nil
 }

@@ -104,6 +104,10 @@ func TestCheckExamples(t *testing.T) {
 		"ms-logs-token":               {"R14"},
 		"sf-cfg-refresh-token":        {"R06<R07", "R07"},
 		"ms-unbound-emit":             {"R05", "warn:R06<R05", "warn:R07<R05"},
+		// Credential layouts (refreshproof.yaml credentialField, credential).
+		"ms-nested-credential": {},
+		"ms-top-level-keys":    {},
+		"ms-emits-keys-flat":   {"R05", "R06<R05"},
 		// Real client libraries, judged as they are (docs/real-clients.md).
 		"sf-jsforce":   {"R02", "R06", "R06<R07", "R06<R10", "R07", "R08", "R08<R15", "R10", "R15", "R18", "R18<R08", "R18<R10", "R18<R15", "R19"},
 		"ms-graph-sdk": {"R02", "R17"},
@@ -319,14 +323,38 @@ func TestRules(t *testing.T) {
 	}
 }
 
-// TestCheckNotExercised: a Microsoft component checked against the
-// Salesforce mock calls only Microsoft's hosts, which are blocked. Nothing
-// was judged, so nothing passes: exit 2, and the output says which
-// provider the component called.
+// TestCheckNotExercised: a Microsoft component whose component.json does
+// not name its provider (its OAuth URLs come from its credentials), checked
+// against the Salesforce mock, calls only Microsoft's hosts, which are
+// blocked. Nothing was judged, so nothing passes: exit 2, and the output
+// says which provider the component called. With component.json naming
+// Microsoft, --provider salesforce is refused before anything runs.
 func TestCheckNotExercised(t *testing.T) {
 	needExamples(t)
+	src, _ := filepath.Abs(filepath.Join(examples, "ms-graph-on401"))
+	code, _, errOut := run(t, "check", src, "--provider", "salesforce", "--scenarios", "valid-token")
+	if code != cli.ExitUsage || !strings.Contains(errOut, "the component talks to microsoft") || !strings.Contains(errOut, "pass --provider microsoft") {
+		t.Fatalf("a provider component.json contradicts: exit %d\n%s", code, errOut)
+	}
+
+	dir := t.TempDir()
+	for _, f := range []string{"lib", "node_modules", "package.json"} {
+		if err := os.Symlink(filepath.Join(src, f), filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(src, "component.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc map[string]any
+	_ = json.Unmarshal(raw, &desc)
+	delete(desc["credentials"].(map[string]any), "oauth2")
+	raw, _ = json.Marshal(desc)
+	_ = os.WriteFile(filepath.Join(dir, "component.json"), raw, 0o644)
+
 	record := filepath.Join(t.TempDir(), "run.json")
-	code, out, errOut := run(t, "check", filepath.Join(examples, "ms-graph-on401"), "--provider", "salesforce", "--scenarios", "valid-token", "--json-report", record)
+	code, out, errOut := run(t, "check", dir, "--provider", "salesforce", "--action", "listMessages", "--scenarios", "valid-token", "--json-report", record)
 	if code != cli.ExitUsage {
 		t.Fatalf("exit %d, want 2\n%s\n%s", code, out, errOut)
 	}

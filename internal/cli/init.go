@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -138,7 +137,7 @@ func runInit(s *streams, o *initOpts, dir string) error {
 	default:
 		return usageErr("--ci must be github or gitlab, not %q", o.ci)
 	}
-	in, err := infer(abs, &desc, o)
+	in, err := infer(abs, raw, &desc, o)
 	if err != nil {
 		return err
 	}
@@ -204,33 +203,11 @@ func kindOf(desc *componentJSON, name string) string {
 }
 
 // infer fills a component description from component.json and the flags.
-func infer(dir string, desc *componentJSON, o *initOpts) (*inferred, error) {
+func infer(dir string, raw []byte, desc *componentJSON, o *initOpts) (*inferred, error) {
 	in := &inferred{}
 	c := &in.c
 
-	// Provider: from the hosts of the OAuth URLs.
-	hostProvider := func() (string, string) {
-		var keys []string
-		for k := range desc.Credentials.OAuth2 {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v, _ := desc.Credentials.OAuth2[k].(string)
-			u, err := url.Parse(v)
-			if err != nil || u.Host == "" {
-				continue
-			}
-			h := strings.ToLower(u.Hostname())
-			switch {
-			case h == "salesforce.com" || strings.HasSuffix(h, ".salesforce.com") || strings.HasSuffix(h, ".force.com"):
-				return "salesforce", fmt.Sprintf("credentials.oauth2.%s is at %s", k, h)
-			case strings.HasSuffix(h, "microsoftonline.com") || h == "login.microsoft.com" || h == "login.windows.net":
-				return "microsoft", fmt.Sprintf("credentials.oauth2.%s is at %s", k, h)
-			}
-		}
-		return "", ""
-	}
+	// Provider: from the hosts of the OAuth URLs, as check infers it.
 	switch {
 	case o.provider != "":
 		if o.provider != "salesforce" && o.provider != "microsoft" {
@@ -238,7 +215,7 @@ func infer(dir string, desc *componentJSON, o *initOpts) (*inferred, error) {
 		}
 		c.Provider, in.providerWhy = o.provider, "given with --provider"
 	default:
-		c.Provider, in.providerWhy = hostProvider()
+		c.Provider, in.providerWhy = harness.InferProvider(raw)
 		if c.Provider == "" {
 			return nil, usageErr("cannot tell the provider: credentials.oauth2 in component.json has no Salesforce or Microsoft URL; pass --provider salesforce or --provider microsoft")
 		}

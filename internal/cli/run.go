@@ -253,9 +253,10 @@ func summary(t harness.Trace) string {
 			blocked++
 		}
 	}
-	s := fmt.Sprintf("messages %s; %d API calls, %d refreshes, %d updateKeys", strings.Join(outcomes, ","), api, refresh, len(t.KeyUpdates))
+	s := fmt.Sprintf("%s %s; %s, %s, %d updateKeys", map[bool]string{true: "message", false: "messages"}[len(outcomes) == 1], strings.Join(outcomes, ","),
+		plural(api, "API call", "API calls"), plural(refresh, "refresh", "refreshes"), len(t.KeyUpdates))
 	if blocked > 0 {
-		s += fmt.Sprintf(", %d blocked connections", blocked)
+		s += ", " + plural(blocked, "blocked connection", "blocked connections")
 	}
 	return s + fmt.Sprintf(" (%.1fs)", t.Duration.Seconds())
 }

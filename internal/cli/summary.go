@@ -19,6 +19,11 @@ import (
 // consequences under it, each warning, and the headline.
 func printSummary(w io.Writer, rec reports.Record, verbose bool) {
 	sum := reports.Summarize(rec)
+	if len(rec.Results) == 0 {
+		// Nothing ran: the errors say why; an empty table would not.
+		fmt.Fprintf(w, "\n%s\n", sum.Headline())
+		return
+	}
 	printRulesTable(w, sum)
 	printFindings(w, rec, verbose)
 	printExercise(w, rec)

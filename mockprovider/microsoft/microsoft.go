@@ -96,6 +96,7 @@ func (d *Dialect) Info() mockprovider.Info {
 		ClientSecretEnv: []string{"OAUTH_CLIENT_SECRET", "MSAPP_CLIENT_SECRET"},
 		AuthSchemes:     []string{"bearer"},
 		TokenPath:       "/" + tenant + "/oauth2/v2.0/token", APIBase: "/v1.0",
+		TokenURL: "https://" + LoginHost + "/" + tenant + "/oauth2/v2.0/token", AuthURL: "https://" + LoginHost + "/" + tenant + "/oauth2/v2.0/authorize",
 	}
 }
 

@@ -150,6 +150,7 @@ func (d *Dialect) Info() mockprovider.Info {
 		AuthSchemes:     []string{"bearer", "oauth"},
 		InstanceURL:     true, OmitsRefreshToken: true,
 		TokenPath: "/services/oauth2/token", APIBase: "/services/data/v" + d.opt.APIVersion,
+		TokenURL: "https://" + LoginHost + "/services/oauth2/token", AuthURL: "https://" + LoginHost + "/services/oauth2/authorize",
 	}
 }
 
