@@ -258,6 +258,14 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// SyntaxError turns an error of the YAML parser on data into an *Error
+// with the line (and, for an indenting tab, the column) it points at, for
+// other strict YAML formats of the project (refreshproof.yaml). Its
+// Source is source.
+func SyntaxError(source string, data []byte, err error) *Error {
+	return yamlError(source, data, err).(*Error)
+}
+
 // deref follows aliases without counting them.
 func deref(n *yaml.Node) *yaml.Node {
 	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
