@@ -96,6 +96,11 @@ type Component struct {
 	// Timeout bounds each message, from its start to quiescence. Zero
 	// means 30s.
 	Timeout time.Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// StartTimeout bounds a container's start, until its sailor is ready,
+	// apart from the message it starts for: a slow start (a loaded CI
+	// machine, a component that warms a cache) is not the message's time.
+	// Zero means 60s.
+	StartTimeout time.Duration `yaml:"startTimeout" json:"startTimeout,omitempty"`
 	// KeysPolicy is how updateKeys is applied. Empty means replace.
 	KeysPolicy KeysPolicy `yaml:"keysPolicy" json:"keysPolicy,omitempty"`
 	// Expect lists the rule failures a team expects while it adopts the
@@ -242,6 +247,12 @@ func (c *Component) Resolve() error {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
+	}
+	if c.StartTimeout < 0 {
+		return setupErr("give startTimeout a positive duration such as 60s, or leave it out for 60s", "startTimeout %s is negative", c.StartTimeout)
+	}
+	if c.StartTimeout == 0 {
+		c.StartTimeout = 60 * time.Second
 	}
 	if len(c.ClientIDEnv) == 0 {
 		c.ClientIDEnv = info.ClientIDEnv
