@@ -116,7 +116,9 @@ func TestCheckExamples(t *testing.T) {
 		"ms-top-level-keys":    {},
 		"ms-emits-keys-flat":   {"R05", "R06<R05"},
 		// Real client libraries, judged as they are (docs/real-clients.md).
-		"sf-jsforce":   {"R02", "R06", "R06<R07", "R06<R10", "R07", "R08", "R08<R15", "R10", "R15", "R18", "R18<R08", "R18<R10", "R18<R15", "R19"},
+		// jsforce loops on a moved instance; in which message the time limit
+		// ends the loop (so whether R18 follows from it) depends on timing.
+		"sf-jsforce":   {"R02", "R06", "R06<R07", "R06<R10", "R07", "R08", "R08<R15", "R10", "R15", "R18", "R18<R08", "R18<R10", "R18<R15?", "R19"},
 		"ms-graph-sdk": {"R02", "R17"},
 	}
 	entries, err := os.ReadDir(examples)
@@ -144,17 +146,28 @@ func TestCheckExamples(t *testing.T) {
 			if slices.ContainsFunc(ids, func(id string) bool { return !strings.HasPrefix(id, "warn:") }) {
 				wantCode = cli.ExitFailed
 			}
+			// An entry ending in "?" may or may not be there.
+			var required, optional []string
+			for _, id := range ids {
+				if o, ok := strings.CutSuffix(id, "?"); ok {
+					optional = append(optional, o)
+				} else {
+					required = append(required, id)
+				}
+			}
 			if code != wantCode {
 				t.Fatalf("exit %d, want %d\n%s\n%s", code, wantCode, out, lastLines(errOut, 20))
 			}
 			rec := readRecord(t, record)
-			if got := verdictSet(rec); !slices.Equal(got, ids) {
+			got := verdictSet(rec)
+			if unexpected := slices.DeleteFunc(slices.Clone(got), func(id string) bool { return slices.Contains(required, id) || slices.Contains(optional, id) }); len(unexpected) > 0 ||
+				slices.ContainsFunc(required, func(id string) bool { return !slices.Contains(got, id) }) {
 				t.Errorf("verdicts %v, want %v\n%s", got, ids, out)
 			}
 			if len(rec.Traces) == 0 || len(rec.Errors) > 0 {
 				t.Errorf("%d traces, errors %v", len(rec.Traces), rec.Errors)
 			}
-			for _, id := range ids {
+			for _, id := range required {
 				if !strings.ContainsAny(id, "<:") && !strings.Contains(out, "--- FAIL "+id+" on ") {
 					t.Errorf("output does not explain %s:\n%s", id, out)
 				}
