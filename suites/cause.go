@@ -28,6 +28,10 @@ const (
 	// factWrongHost: in message seq the component called an API host the
 	// latest refresh had moved it away from, which answers 401.
 	factWrongHost
+	// factOwnRefresh: in message seq (a message index) a Secrets-mode
+	// component called the token endpoint itself instead of asking the
+	// platform.
+	factOwnRefresh
 )
 
 type fact struct {
