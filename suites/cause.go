@@ -32,6 +32,10 @@ const (
 	// component called the token endpoint itself instead of asking the
 	// platform.
 	factOwnRefresh
+	// factSecretErrorIgnored: in message seq (a message index) a
+	// Secrets-mode component went on with a secret in state error, so
+	// the refresh it then asked for was refused again.
+	factSecretErrorIgnored
 )
 
 type fact struct {

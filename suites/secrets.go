@@ -285,16 +285,9 @@ func judgeR25(v *view) result {
 	var res result
 	judged := 0
 	for _, m := range v.tr.Messages {
-		// A refresh the provider refused in this message is R09's.
-		refused := false
-		for _, r := range v.refreshesIn(m.Index, 0, 0) {
-			if r.class == refreshRejected {
-				refused = true
-			}
-		}
-		if refused {
-			continue
-		}
+		// The first answer of the message that shows the secret in state
+		// error, unless a refresh the provider refused in this message put
+		// it there: that refusal is R09's.
 		var bad *mockprovider.Entry
 		var errText string
 		for _, e := range v.inMessage(m.Index, mockprovider.KindPlatform, 0, 0) {
@@ -304,6 +297,14 @@ func judgeR25(v *view) result {
 			if st, et := secretState(e); st == "error" || (e.Status >= 400 && e.Status != 404) {
 				bad, errText = e, et
 				break
+			}
+		}
+		if bad != nil {
+			for _, r := range v.refreshesIn(m.Index, 0, bad.Seq) {
+				if r.class == refreshRejected {
+					bad = nil
+					break
+				}
 			}
 		}
 		if bad == nil {
@@ -343,6 +344,7 @@ func judgeR25(v *view) result {
 			Seqs:    []int64{bad.Seq},
 			Message: fmt.Sprintf("In %s the platform answered #%d with the secret %s; the component then %s:%s",
 				msgName(&m), bad.Seq, what, strings.Join(problems, ", "), v.evidence(bad)),
+			produces: []fact{{factSecretErrorIgnored, int64(m.Index)}},
 		})
 	}
 	if judged == 0 {

@@ -104,6 +104,14 @@ func TestCheckExamples(t *testing.T) {
 		"ms-logs-token":               {"R14"},
 		"sf-cfg-refresh-token":        {"R06<R07", "R07"},
 		"ms-unbound-emit":             {"R05", "warn:R06<R05", "warn:R07<R05"},
+		// Secrets-mode components (strategy platform-secrets).
+		"sf-secrets-query":         {},
+		"ms-secrets-graph":         {},
+		"sf-secrets-own-refresh":   {"R15<R20", "R20", "R22<R20"},
+		"ms-secrets-update-keys":   {"R21"},
+		"sf-secrets-cached-token":  {"R23"},
+		"ms-secrets-loops":         {"R08", "R24<R08"},
+		"sf-secrets-ignores-error": {"R09", "R25"},
 		// Real client libraries, judged as they are (docs/real-clients.md).
 		"sf-jsforce":   {"R02", "R06", "R06<R07", "R06<R10", "R07", "R08", "R08<R15", "R10", "R15", "R18", "R18<R08", "R18<R10", "R18<R15", "R19"},
 		"ms-graph-sdk": {"R02", "R17"},
