@@ -72,5 +72,5 @@ func (x *Platform) SetMessage(i int) { x.pl.setMessage(i) }
 
 // Keys returns the account's stored keys, and KeyUpdates the updateKeys
 // bodies received.
-func (x *Platform) Keys() json.RawMessage    { return x.pl.currentKeys() }
+func (x *Platform) Keys() json.RawMessage   { return x.pl.currentKeys() }
 func (x *Platform) KeyUpdates() []KeyUpdate { return x.pl.keyUpdates() }
