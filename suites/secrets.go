@@ -163,10 +163,11 @@ func judgeR22(v *view) result {
 				continue
 			}
 			// The next call that is not a sibling 401 (a concurrent call
-			// with the same token) answers this one.
+			// with the same token, sent before any secret call) answers
+			// this one.
 			var next *mockprovider.Entry
 			for _, x := range calls[i+1:] {
-				if x.Status == 401 && presented(x) == presented(c) {
+				if x.Status == 401 && presented(x) == presented(c) && !v.secretCallBetween(m.Index, c.Seq, x.Seq) {
 					continue
 				}
 				next = x
@@ -176,7 +177,7 @@ func judgeR22(v *view) result {
 			if next != nil {
 				to = next.Seq
 			}
-			if i > 0 && calls[i-1].Status == 401 && presented(calls[i-1]) == presented(c) {
+			if i > 0 && calls[i-1].Status == 401 && presented(calls[i-1]) == presented(c) && !v.secretCallBetween(m.Index, calls[i-1].Seq, c.Seq) {
 				continue // judged with its sibling
 			}
 			judged++
@@ -213,6 +214,12 @@ func judgeR22(v *view) result {
 	}
 	res.pass = fmt.Sprintf("asked the platform to refresh once after %s", plural(judged, "API 401", "API 401s"))
 	return res
+}
+
+// secretCallBetween tells whether the component called the Secrets
+// service in message m with from < seq < to.
+func (v *view) secretCallBetween(m int, from, to int64) bool {
+	return len(v.secretCalls(m, false, from, to))+len(v.secretCalls(m, true, from, to)) > 0
 }
 
 // ---- R23 ----
