@@ -13,6 +13,7 @@ import (
 
 	"github.com/refreshproof/refreshproof/internal/cli"
 	"github.com/refreshproof/refreshproof/reports"
+	"github.com/refreshproof/refreshproof/suites"
 )
 
 var examples = filepath.Join("..", "..", "examples")
@@ -317,13 +318,28 @@ func TestCheckUsage(t *testing.T) {
 
 func TestRules(t *testing.T) {
 	code, out, _ := run(t, "rules")
-	if code != cli.ExitOK || strings.Count(out, "\n[R") != 18 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
+	if code != cli.ExitOK || strings.Count(out, "\n[R") != len(suites.Rules())-1 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, "rules", "-o", "json", "credentials-survive")
 	var rules []map[string]any
 	if code != cli.ExitOK || json.Unmarshal([]byte(out), &rules) != nil || len(rules) != 1 || rules[0]["id"] != "R06" {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+	// Each rule lists the strategies it applies to, all of them spelled
+	// out for a rule that applies to every strategy.
+	for id, want := range map[string]string{
+		"R06": "on-401,every-call,before-expiry",
+		"R08": "on-401,every-call,before-expiry,platform-secrets",
+		"R22": "platform-secrets",
+	} {
+		code, out, _ = run(t, "rules", "-o", "json", id)
+		var rs []struct {
+			Strategies []string `json:"strategies"`
+		}
+		if code != cli.ExitOK || json.Unmarshal([]byte(out), &rs) != nil || len(rs) != 1 || strings.Join(rs[0].Strategies, ",") != want {
+			t.Errorf("rules -o json %s: exit %d, strategies %v, want %s", id, code, rs, want)
+		}
 	}
 }
 
