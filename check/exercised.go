@@ -33,7 +33,7 @@ func Exercised(tr harness.Trace) (ok bool, reason string) {
 	}
 	var why []string
 	if tr.Component.Strategy != harness.StrategyPlatformSecrets && readsSecrets(tr) {
-		why = append(why, secretsHint(tr))
+		why = append(why, secretsHint())
 	}
 	if b := Blocked(tr); len(b) > 0 {
 		why = append(why, b...)
