@@ -157,8 +157,13 @@ func judgeR22(v *view) result {
 	judged := 0
 	for _, m := range v.tr.Messages {
 		calls := v.apiCalls(m.Index, 0, 0)
+		// asked holds the tokens whose 401 the component already answered
+		// with a refresh request in this message: a later 401 to the same
+		// token (the platform's refresh failed, the secret is in error) is
+		// for R09, R24 and R25, not a second chance to ask.
+		asked := map[string]bool{}
 		for i, c := range calls {
-			if c.Status != 401 || v.issuedIn(m.Index, presented(c)) != nil {
+			if c.Status != 401 || v.issuedIn(m.Index, presented(c)) != nil || asked[presented(c)] {
 				// A 401 to a token the platform just refreshed is R08's.
 				continue
 			}
@@ -183,6 +188,9 @@ func judgeR22(v *view) result {
 			judged++
 			refreshes := v.secretCalls(m.Index, true, c.Seq, to)
 			reads := v.secretCalls(m.Index, false, c.Seq, to)
+			if len(refreshes) > 0 {
+				asked[presented(c)] = true
+			}
 			var problem string
 			switch {
 			case len(refreshes) > 1:

@@ -245,6 +245,16 @@ var secretsCases = []ruleCase{
 			return r.end(harness.OutcomeOK, dataEvent()).trace()
 		}},
 
+	{name: "a 401 after a refused platform refresh is no second 401 to answer", rule: "R22", want: Passed,
+		trace: func() harness.Trace {
+			r := newSecretsRec(sf, "secrets-refresh-rejected").message()
+			_, c := r.read()
+			r.api(c)
+			_, c = r.refresh() // state error: the old token comes back
+			r.api(c)
+			return r.end(harness.OutcomeError, errorEvent("Salesforce answered 401 again")).trace()
+		}},
+
 	// R23 reads-secret-per-message
 	{name: "reads the secret for each message", rule: "R23", want: Passed,
 		trace: func() harness.Trace {
