@@ -20,8 +20,8 @@ func Exercised(tr harness.Trace) (ok bool, reason string) {
 	unknown := map[string]bool{}
 	calls := 0
 	for _, e := range tr.Journal {
-		if e.Kind == mockprovider.KindPlatform || e.Kind == mockprovider.KindAdmin {
-			continue
+		if e.Kind == mockprovider.KindPlatform || e.Kind == mockprovider.KindAdmin || e.Caller != "" {
+			continue // the platform's own requests (a secret's refresh) show nothing of the component
 		}
 		calls++
 		if e.Presented != nil && e.Presented.Label != "" {
@@ -32,6 +32,9 @@ func Exercised(tr harness.Trace) (ok bool, reason string) {
 		}
 	}
 	var why []string
+	if tr.Component.Strategy != harness.StrategyPlatformSecrets && readsSecrets(tr) {
+		why = append(why, secretsHint())
+	}
 	if b := Blocked(tr); len(b) > 0 {
 		why = append(why, b...)
 	}

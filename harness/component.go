@@ -32,7 +32,7 @@ const (
 )
 
 // Strategies lists the valid strategies.
-var Strategies = []Strategy{StrategyOn401, StrategyEveryCall, StrategyBeforeExpiry}
+var Strategies = []Strategy{StrategyOn401, StrategyEveryCall, StrategyBeforeExpiry, StrategyPlatformSecrets}
 
 // KeysPolicy is how the mock platform applies an updateKeys body to the
 // account's stored keys.
@@ -234,7 +234,7 @@ func (c *Component) Resolve() error {
 		c.Strategy = StrategyOn401
 	}
 	if !slices.Contains(Strategies, c.Strategy) {
-		return setupErr("use on-401, every-call or before-expiry", "unknown strategy %q", c.Strategy)
+		return setupErr("use on-401, every-call, before-expiry or platform-secrets", "unknown strategy %q", c.Strategy)
 	}
 	if c.KeysPolicy == "" {
 		c.KeysPolicy = KeysReplace

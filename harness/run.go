@@ -139,6 +139,10 @@ func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (
 		journal: p.Journal(), clock: p.Clock(), message: -1,
 		keys: keys,
 	}
+	if sc.Secrets != nil {
+		obj, _ := signInObj.(map[string]any)
+		pl.enableSecrets(p, sc.Secrets, obj, c.CredentialField)
+	}
 	pln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return Trace{}, fmt.Errorf("harness: platform listener: %w", err)
@@ -244,6 +248,7 @@ func (ru *run) steps(ctx context.Context) error {
 		switch {
 		case st.Advance > 0:
 			ru.p.Clock().Advance(st.Advance)
+			ru.pl.clockAdvanced(ctx)
 			if ru.cur != nil {
 				_ = ru.cur.send(map[string]any{"cmd": "clock", "offsetMs": ru.p.Clock().Offset().Milliseconds()})
 			}

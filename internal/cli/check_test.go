@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/refreshproof/refreshproof/internal/cli"
 	"github.com/refreshproof/refreshproof/reports"
+	"github.com/refreshproof/refreshproof/suites"
 )
 
 var examples = filepath.Join("..", "..", "examples")
@@ -115,6 +117,14 @@ func TestCheckExamples(t *testing.T) {
 		"ms-nested-credential": {},
 		"ms-top-level-keys":    {},
 		"ms-emits-keys-flat":   {"R05", "R06<R05"},
+		// Secrets-mode components (strategy platform-secrets).
+		"sf-secrets-query":         {},
+		"ms-secrets-graph":         {},
+		"sf-secrets-own-refresh":   {"R15<R20", "R20", "R22<R20"},
+		"ms-secrets-update-keys":   {"R21"},
+		"sf-secrets-cached-token":  {"R23"},
+		"ms-secrets-loops":         {"R08", "R24<R08"},
+		"sf-secrets-ignores-error": {"R09", "R25"},
 		// Real client libraries, judged as they are (docs/real-clients.md).
 		// jsforce loops on a moved instance; in which message the time limit
 		// ends the loop (so whether R18 follows from it) depends on timing.
@@ -260,7 +270,7 @@ expect:
 		if err != nil || len(rec.Traces) != 1 {
 			t.Fatalf("stdout is not the run record: %v\n%s", err, out)
 		}
-		if !strings.Contains(errOut, "--- FAIL R06 on salesforce/expired-access-token") || !strings.Contains(errOut, "FAILED: 1 of 19 rules failed") {
+		if !strings.Contains(errOut, "--- FAIL R06 on salesforce/expired-access-token") || !strings.Contains(errOut, fmt.Sprintf("FAILED: 1 of %d rules failed", len(suites.Rules()))) {
 			t.Errorf("the summary is not on stderr:\n%s", errOut)
 		}
 		// report with only --from prints the summary check printed.
@@ -333,13 +343,28 @@ func TestCheckUsage(t *testing.T) {
 
 func TestRules(t *testing.T) {
 	code, out, _ := run(t, "rules")
-	if code != cli.ExitOK || strings.Count(out, "\n[R") != 18 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
+	if code != cli.ExitOK || strings.Count(out, "\n[R") != len(suites.Rules())-1 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, "rules", "-o", "json", "credentials-survive")
 	var rules []map[string]any
 	if code != cli.ExitOK || json.Unmarshal([]byte(out), &rules) != nil || len(rules) != 1 || rules[0]["id"] != "R06" {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+	// Each rule lists the strategies it applies to, all of them spelled
+	// out for a rule that applies to every strategy.
+	for id, want := range map[string]string{
+		"R06": "on-401,every-call,before-expiry",
+		"R08": "on-401,every-call,before-expiry,platform-secrets",
+		"R22": "platform-secrets",
+	} {
+		code, out, _ = run(t, "rules", "-o", "json", id)
+		var rs []struct {
+			Strategies []string `json:"strategies"`
+		}
+		if code != cli.ExitOK || json.Unmarshal([]byte(out), &rs) != nil || len(rs) != 1 || strings.Join(rs[0].Strategies, ",") != want {
+			t.Errorf("rules -o json %s: exit %d, strategies %v, want %s", id, code, rs, want)
+		}
 	}
 }
 

@@ -32,7 +32,7 @@ func (f *componentFlags) add(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVarP(&f.provider, "provider", "p", "", providerList()+" (default: provider in refreshproof.yaml)")
 	fl.StringVarP(&f.action, "action", "a", "", "the action or trigger to run, by its component.json name")
-	fl.StringVar(&f.strategy, "strategy", "", "how the component refreshes: on-401 (default), every-call, before-expiry")
+	fl.StringVar(&f.strategy, "strategy", "", "how the component refreshes: on-401 (default), every-call, before-expiry, or platform-secrets (the platform's Secrets service refreshes)")
 	fl.StringVar(&f.credentialField, "credential-field", "", `the cfg field holding the OAuth token (default "oauth")`)
 	fl.StringVarP(&f.scenarios, "scenarios", "s", "", "comma-separated built-in scenario names or files (default: the provider's whole catalogue)")
 	fl.StringVarP(&f.labelFilter, "label-filter", "l", "", `only scenarios whose labels match, e.g. "rotation || refresh-rejected"`)

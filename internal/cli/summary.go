@@ -162,7 +162,11 @@ func printExchanges(w io.Writer, t *harness.Trace) {
 		if e.Presented != nil && e.Presented.Label != "" {
 			who = " with " + e.Presented.Label + " (" + string(e.Presented.State) + ")"
 		}
-		fmt.Fprintf(w, "    #%-3d %-8s %s %s%s%s -> %d\n", e.Seq, e.Kind, e.Method, e.Host, e.Path, who, e.Status)
+		by := ""
+		if e.Caller != "" {
+			by = " [by the " + e.Caller + "]"
+		}
+		fmt.Fprintf(w, "    #%-3d %-8s %s %s%s%s -> %d%s\n", e.Seq, e.Kind, e.Method, e.Host, e.Path, who, e.Status, by)
 	}
 }
 
