@@ -54,6 +54,8 @@ func (d *Dialect) serveGraph(x *mockprovider.Exchange, r route) *mockprovider.Re
 			return g.get(func(g graphReq) *mockprovider.Response { return g.message(segs[2], "") })
 		case len(segs) == 4 && lower[3] == "move":
 			return g.post(func(g graphReq) *mockprovider.Response { return g.moveMessage(segs[2], "") })
+		case len(segs) <= 6 && lower[3] == "attachments":
+			return g.get(func(g graphReq) *mockprovider.Response { return g.messageAttachments(segs[2], "", "", segs[4:]) })
 		}
 		return g.unmockedSegment(segs[3])
 	case "mailfolders":
@@ -80,6 +82,8 @@ func (d *Dialect) serveGraph(x *mockprovider.Exchange, r route) *mockprovider.Re
 			return g.get(func(g graphReq) *mockprovider.Response { return g.message(segs[4], f.id) })
 		case len(segs) == 6 && lower[5] == "move":
 			return g.post(func(g graphReq) *mockprovider.Response { return g.moveMessage(segs[4], f.id) })
+		case len(segs) <= 8 && lower[5] == "attachments":
+			return g.get(func(g graphReq) *mockprovider.Response { return g.messageAttachments(segs[4], f.id, segs[2], segs[6:]) })
 		}
 		return g.unmockedSegment(segs[5])
 	case "calendars":

@@ -1,6 +1,7 @@
 package microsoft_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -18,6 +19,8 @@ func q(s string) string { return url.QueryEscape(s) }
 // the public Outlook and OneDrive components call, byte for byte.
 func TestGraphPathsWire(t *testing.T) {
 	drive := "/v1.0/drives/" + microsoft.DriveID
+	// msg0 is the newest message, in the inbox, with an attachment.
+	const msg0 = "AAMkAGVmMDEzMTM4LTZmYWUtNDdkNC1hMDZiLTU1OGY5OTZhYmY4OABGAAAAAAAiQ8W967B7TKBjgx9rVEURBwAiIsqMbYjsT5e-T7KzowPTAAAAAAEMAAAiIsqMbYjsT5e-T7KzowPTAAbXNnMDAwAAA="
 	// The calendars' IDs share this prefix (default, holidays, birthdays).
 	const cal = "/v1.0/me/calendars/AAMkAGVmMDEzMTM4LTZmYWUtNDdkNC1hMDZiLTU1OGY5OTZhYmY4OABGAAAAAAAiQ8W967B7TKBjgx9rVEURBwAiIsqMbYjsT5e-T7KzowPTAAAAAAEGAAAiIsqMbYjsT5e-T7KzowPTAA"
 	forbidden := []mockprovider.Rule{{Name: "forbidden", Match: mockprovider.Match{Endpoint: mockprovider.EndpointAPI}, Respond: mockprovider.Respond{Error: "ErrorAccessDenied"}}}
@@ -49,6 +52,8 @@ func TestGraphPathsWire(t *testing.T) {
 		{name: "deleted-items-folder", path: "/v1.0/me/mailFolders/deleteditems"},
 		{name: "message-move", method: http.MethodPost, path: "/v1.0/me/mailFolders/inbox/messages/AAMkAGVmMDEzMTM4LTZmYWUtNDdkNC1hMDZiLTU1OGY5OTZhYmY4OABGAAAAAAAiQ8W967B7TKBjgx9rVEURBwAiIsqMbYjsT5e-T7KzowPTAAAAAAEMAAAiIsqMbYjsT5e-T7KzowPTAAbXNnMDAxAAA=/move?$select=subject",
 			body: `{"destinationId":"archive"}`},
+		// Outlook's readMail trigger with attachments.
+		{name: "message-attachments", path: "/v1.0/me/mailFolders/inbox/messages/" + msg0 + "/attachments"},
 		// The OneDrive component.
 		{name: "me-drive", path: "/v1.0/me/drive"},
 		{name: "me-drives", path: "/v1.0/me/drives"},
@@ -241,5 +246,35 @@ func TestEventCreatedIsListed(t *testing.T) {
 	}
 	if got := m.do(graphRequest("/v1.0/me/events/"+ev.ID, bearer(at))); got.status != http.StatusNotFound {
 		t.Errorf("deleted event: %d %s", got.status, got.body)
+	}
+}
+
+// TestAttachmentDownload lists a message's attachments and downloads
+// each, as Outlook's readMail trigger does.
+func TestAttachmentDownload(t *testing.T) {
+	m := newMock(t, microsoft.Options{}, mockprovider.Config{})
+	at := m.p.Initial().Access.Value
+	r := m.do(graphRequest("/v1.0/me/messages?$filter="+q("hasAttachments eq true")+"&$select=id,parentFolderId&$top=1", bearer(at)))
+	var msgs struct {
+		Value []struct{ ID, ParentFolderID string } `json:"value"`
+	}
+	if err := json.Unmarshal(r.body, &msgs); err != nil || len(msgs.Value) != 1 {
+		t.Fatalf("messages with attachments: %d %s", r.status, r.body)
+	}
+	base := "/v1.0/me/mailFolders/" + msgs.Value[0].ParentFolderID + "/messages/" + msgs.Value[0].ID + "/attachments"
+	r = m.do(graphRequest(base, bearer(at)))
+	var atts struct {
+		Value []struct {
+			ID, Name, ContentBytes string
+			Size                   int
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(r.body, &atts); err != nil || len(atts.Value) != 1 {
+		t.Fatalf("attachments: %d %s", r.status, r.body)
+	}
+	r = m.do(graphRequest(base+"/"+atts.Value[0].ID+"/$value", bearer(at)))
+	want, _ := base64.StdEncoding.DecodeString(atts.Value[0].ContentBytes)
+	if r.status != http.StatusOK || string(r.body) != string(want) || len(want) == 0 {
+		t.Errorf("$value: %d %q, want %q", r.status, r.body, want)
 	}
 }
