@@ -70,6 +70,10 @@ type Entry struct {
 	// answer was written (it gave up, or its process was killed): the
 	// response was never received.
 	ClientGone bool `json:"clientGone,omitempty"`
+	// Unmocked is true when the answer is the provider's error for a path
+	// the mock does not serve: the request passed the token checks, but
+	// its failure says nothing about the component.
+	Unmocked bool `json:"unmocked,omitempty"`
 	// Note carries what else a reader needs, in words (a truncated
 	// journal body, a revoked family).
 	Note string `json:"note,omitempty"`

@@ -482,6 +482,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				faults = append(faults, FaultTruncate)
 				entry.Faults = faults
 				entry.Issued = x.Issued
+				entry.Unmocked = x.Unmocked
 				entry.Note = strings.TrimSpace(x.Note + " body truncated, connection closed")
 				p.writeTruncated(w, resp, &entry, start, journal)
 				return
@@ -491,6 +492,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry.Faults = faults
 	entry.Issued = x.Issued
 	entry.Refusal = x.Refusal
+	entry.Unmocked = x.Unmocked
 	entry.Note = strings.TrimSpace(entry.Note + " " + x.Note)
 	p.finish(w, resp, &entry, start, journal)
 }
