@@ -25,7 +25,7 @@ func TestRunComponent(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "expired-access-token") || !strings.Contains(out, "1 refreshes, 1 updateKeys") {
+	if !strings.Contains(out, "expired-access-token") || !strings.Contains(out, "1 refresh, 1 updateKeys") {
 		t.Errorf("summary:\n%s", out)
 	}
 	b, err := os.ReadFile(filepath.Join(traces, "microsoft-expired-access-token.json"))
