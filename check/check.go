@@ -114,6 +114,8 @@ func Run(ctx context.Context, o Options) (reports.Record, error) {
 		exercised, why := Exercised(res.Trace)
 		if !exercised {
 			rec.NotExercised = append(rec.NotExercised, reports.ScenarioError{Scenario: res.Scenario.String(), Error: why})
+		} else if note := Unmocked(res.Trace); note != "" {
+			rec.Notes = append(rec.Notes, reports.ScenarioError{Scenario: res.Scenario.String(), Error: note})
 		}
 		for _, r := range Judge(res.Trace, policy, o.Component.Expect.Failures) {
 			if !plan.Selected(res.Scenario, r.RuleID) {

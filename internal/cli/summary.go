@@ -42,6 +42,9 @@ func printExercise(w io.Writer, rec reports.Record) {
 			fmt.Fprintf(w, "  %s: %s\n", n.Scenario, n.Error)
 		}
 	}
+	for _, n := range rec.Notes {
+		fmt.Fprintf(w, "\nnote on %s: %s\n", n.Scenario, n.Error)
+	}
 	blocked := map[string][]string{}
 	var order []string
 	for _, t := range rec.Traces {
