@@ -273,7 +273,11 @@ func writeTrace(path string, t harness.Trace) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	mode := os.FileMode(0o644)
+	if !t.Redacted {
+		mode = 0o600 // a revealed trace holds live tokens and the client secret
+	}
+	return os.WriteFile(path, append(b, '\n'), mode)
 }
 
 // providerList names the providers refreshproof mocks: "salesforce or

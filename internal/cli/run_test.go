@@ -36,6 +36,14 @@ func TestRunComponent(t *testing.T) {
 	if err := json.Unmarshal(b, &tr); err != nil || tr.Version != harness.TraceVersion || !tr.Redacted || len(tr.Messages) != 1 {
 		t.Fatalf("trace: %v version=%d redacted=%v messages=%d", err, tr.Version, tr.Redacted, len(tr.Messages))
 	}
+	// With --reveal the trace holds live secrets: only its owner may read it.
+	revealed := t.TempDir()
+	if code, out, errOut := run(t, "run", example, "--scenarios", "valid-token", "--reveal", "--trace-dir", revealed); code != cli.ExitOK {
+		t.Fatalf("--reveal: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st, err := os.Stat(filepath.Join(revealed, "microsoft-valid-token.json")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("a revealed trace: %v, mode %v, want 0600", err, st.Mode().Perm())
+	}
 }
 
 func TestRunSetupErrors(t *testing.T) {
