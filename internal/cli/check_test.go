@@ -261,6 +261,13 @@ expect:
 			t.Errorf("statuses %v, want %v", st, wantSt)
 		}
 	})
+	t.Run("reports of a revealed run are the owner's only", func(t *testing.T) {
+		record := filepath.Join(tmp, "revealed.json")
+		run(t, "check", broken, "--scenarios=valid-token", "--reveal", "--json-report", record)
+		if st, err := os.Stat(record); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("a revealed run record: %v, mode %v, want 0600", err, st.Mode().Perm())
+		}
+	})
 	t.Run("a report to stdout, the summary to stderr", func(t *testing.T) {
 		code, out, errOut := run(t, "check", broken, "--scenarios=expired-access-token", "--json-report", "-")
 		if code != cli.ExitFailed {
