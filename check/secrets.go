@@ -1,11 +1,9 @@
 package check
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/refreshproof/refreshproof/harness"
@@ -53,10 +51,7 @@ func declaresAuthClient(dir string) bool {
 	if err != nil {
 		return false
 	}
-	var desc struct {
-		AuthClientTypes []string `json:"authClientTypes"`
-	}
-	return json.Unmarshal(raw, &desc) == nil && slices.Contains(desc.AuthClientTypes, "oauth2")
+	return harness.DeclaresAuthClient(raw)
 }
 
 // secretsHint is the reason given when a component judged as

@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
@@ -93,4 +95,14 @@ func (c *Component) seedKeys(signIn any, p *mockprovider.Provider, info mockprov
 		setPath(keys, strings.Split(path, "."), val)
 	}
 	return keys, nil
+}
+
+// DeclaresAuthClient tells whether a component.json declares the oauth2
+// auth-client type (authClientTypes), which is how a component that leaves
+// its tokens to the platform's Secrets service says so.
+func DeclaresAuthClient(componentJSON []byte) bool {
+	var desc struct {
+		AuthClientTypes []string `json:"authClientTypes"`
+	}
+	return json.Unmarshal(componentJSON, &desc) == nil && slices.Contains(desc.AuthClientTypes, "oauth2")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
 )
 
 // latestRelease is the version generated CI files pin when this build is
@@ -207,17 +208,25 @@ func infer(dir string, raw []byte, desc *componentJSON, o *initOpts) (*inferred,
 	in := &inferred{}
 	c := &in.c
 
+	// A component that declares an oauth2 auth-client leaves its tokens
+	// to the platform's Secrets service: no OAuth URLs, client or token
+	// field in component.json, and a strategy of its own.
+	secrets := harness.DeclaresAuthClient(raw)
+
 	// Provider: from the hosts of the OAuth URLs, as check infers it.
 	switch {
 	case o.provider != "":
-		if o.provider != "salesforce" && o.provider != "microsoft" {
-			return nil, usageErr("--provider must be salesforce or microsoft, not %q", o.provider)
+		if !slices.Contains(scenarios.Providers, o.provider) {
+			return nil, usageErr("--provider must be %s, not %q", providerList(), o.provider)
 		}
 		c.Provider, in.providerWhy = o.provider, "given with --provider"
 	default:
 		c.Provider, in.providerWhy = harness.InferProvider(raw)
+		if c.Provider == "" && secrets {
+			return nil, usageErr("the component leaves its tokens to the platform's Secrets service (authClientTypes oauth2), so component.json names no OAuth URL to tell the provider by; pass --provider %s", strings.Join(scenarios.Providers, " or --provider "))
+		}
 		if c.Provider == "" {
-			return nil, usageErr("cannot tell the provider: credentials.oauth2 in component.json has no Salesforce or Microsoft URL; pass --provider salesforce or --provider microsoft")
+			return nil, usageErr("cannot tell the provider: credentials.oauth2 in component.json has no URL of %s; pass --provider %s", providerList(), strings.Join(scenarios.Providers, " or --provider "))
 		}
 	}
 
@@ -261,6 +270,9 @@ func infer(dir string, raw []byte, desc *componentJSON, o *initOpts) (*inferred,
 	switch {
 	case o.credentialField != "":
 		c.CredentialField, in.credWhy = o.credentialField, "given with --credential-field"
+	case secrets:
+		// The component reads its token from the secret, not from cfg.
+		c.CredentialField, in.credWhy = "oauth", "not used: the platform keeps the tokens in a secret"
 	default:
 		var oauth, all []string
 		for name, f := range desc.Credentials.Fields {
@@ -283,12 +295,15 @@ func infer(dir string, raw []byte, desc *componentJSON, o *initOpts) (*inferred,
 		}
 	}
 
-	// Strategy: not in component.json.
+	// Strategy: not in component.json, but for a Secrets-mode component.
 	c.Strategy = harness.StrategyOn401
+	if secrets {
+		c.Strategy, in.strategyGiven = harness.StrategyPlatformSecrets, true
+	}
 	if o.strategy != "" {
 		c.Strategy, in.strategyGiven = harness.Strategy(o.strategy), true
 		if !slices.Contains(harness.Strategies, c.Strategy) {
-			return nil, usageErr("--strategy must be on-401, every-call or before-expiry, not %q", o.strategy)
+			return nil, usageErr("--strategy must be one of %s, not %q", strategyList(), o.strategy)
 		}
 	}
 
@@ -539,4 +554,13 @@ stages:
   - test
 
 ` + gitlabInclude(in))
+}
+
+// strategyList names the strategies, for messages.
+func strategyList() string {
+	names := make([]string, len(harness.Strategies))
+	for i, s := range harness.Strategies {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }

@@ -47,7 +47,10 @@ func initFlags(t *testing.T, name string) (want *harness.Component, flags []stri
 		b, _ := json.Marshal(want.Body)
 		flags = append(flags, "--body", string(b))
 	}
-	if want.Strategy != harness.StrategyOn401 {
+	if want.Strategy == harness.StrategyPlatformSecrets {
+		// A Secrets-mode component.json names no OAuth URL.
+		flags = append(flags, "--provider", want.Provider)
+	} else if want.Strategy != harness.StrategyOn401 {
 		flags = append(flags, "--strategy", string(want.Strategy))
 	}
 	if want.CredentialField == "." {
@@ -96,10 +99,18 @@ func TestInitExamples(t *testing.T) {
 				Strategy                            harness.Strategy
 				Body                                map[string]any
 			}
+			for _, c := range []*harness.Component{got, want} {
+				if c.CredentialField == "" {
+					c.CredentialField = "oauth" // what Resolve makes of it
+				}
+			}
 			g := view{got.Provider, got.Function, got.CredentialField, got.Strategy, got.Body}
 			w := view{want.Provider, want.Function, want.CredentialField, want.Strategy, want.Body}
 			if !reflect.DeepEqual(g, w) {
 				t.Errorf("init wrote %+v, the example has %+v", g, w)
+			}
+			if want.Strategy == harness.StrategyPlatformSecrets {
+				return // the platform holds the client: no client variables
 			}
 			if !slices.Equal(got.ClientIDEnv, []string{"OAUTH_CLIENT_ID"}) || !slices.Equal(got.ClientSecretEnv, []string{"OAUTH_CLIENT_SECRET"}) {
 				t.Errorf("client env %v %v, want component.json's templates", got.ClientIDEnv, got.ClientSecretEnv)
