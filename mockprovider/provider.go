@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,12 +127,9 @@ type Provider struct {
 	closeOnce sync.Once
 	inflight  atomic.Int64
 
-	// The redactor of the last Redactor call, valid while the authority
-	// is the same and has issued no token since (Load makes a new one).
-	redMu   sync.Mutex
-	red     *Redactor
-	redAuth *Authority
-	redN    int
+	// The authority's redactor once client secrets were added to it.
+	redMu sync.Mutex
+	red   *Redactor
 }
 
 // AdminPrefix is the path prefix of the admin API, reserved on every host.
@@ -253,26 +251,22 @@ func (p *Provider) UUID() string { p.mu.RLock(); r := p.rnd; p.mu.RUnlock(); ret
 // Random returns n random letters and digits.
 func (p *Provider) Random(n int) string { p.mu.RLock(); r := p.rnd; p.mu.RUnlock(); return r.alnum(n) }
 
-// Redactor returns a redactor for every token issued so far and every
-// client secret.
+// Redactor returns a redactor for every token the authority keeps and
+// every client secret. It stays up to date as tokens are issued, so a
+// caller may keep it; Load makes a new one.
 func (p *Provider) Redactor() *Redactor {
-	a := p.Authority()
-	n := a.Issued()
-	// The exchange log asks for one per exchange: rebuilding it over
-	// every token each time would make logging quadratic in a long run.
+	r := p.Authority().Redactor()
 	p.redMu.Lock()
 	defer p.redMu.Unlock()
-	if p.red != nil && p.redAuth == a && p.redN == n {
-		return p.red
-	}
-	secrets := a.Secrets()
-	for i, c := range p.Config().Clients {
-		if c.Secret != "" {
-			secrets[c.Secret] = fmt.Sprintf("CLIENT_SECRET#%d", i+1)
+	if p.red != r {
+		for i, c := range p.Config().Clients {
+			if c.Secret != "" {
+				r.Add(c.Secret, "CLIENT_SECRET#"+strconv.Itoa(i+1))
+			}
 		}
+		p.red = r
 	}
-	p.red, p.redAuth, p.redN = NewRedactor(secrets), a, n
-	return p.red
+	return r
 }
 
 // SetAdvertise sets how the provider names its hosts in the URLs it hands

@@ -289,3 +289,98 @@ func TestPolicyValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEvictionKeepsReuseDetection: beyond the store's bound, tokens that
+// are not their family's newest are evicted, counts stay exact, and a
+// rotated-out refresh token presented again is still reuse.
+func TestEvictionKeepsReuseDetection(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+	a.keep, a.keepRet = 10, 1000
+	g := a.Mint("c", "")
+	other := a.Mint("c", "") // a second family, untouched by the first's reuse
+	rts := []string{g.Refresh.Value}
+	for i := 0; i < 100; i++ {
+		ng, err := a.Refresh(rts[len(rts)-1], "c")
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		rts = append(rts, ng.Refresh.Value)
+	}
+	if n := len(a.Tokens()); n > 10 {
+		t.Errorf("%d tokens kept, want at most 10", n)
+	}
+	fams := a.Families()
+	if fams[0].Tokens != 202 || fams[0].CurrentRefresh != "RT#102" {
+		t.Errorf("family counts not exact after eviction: %+v", fams[0])
+	}
+	if got, want := a.Evicted(), int64(204-len(a.Tokens())); got != want {
+		t.Errorf("Evicted() = %d, want %d", got, want)
+	}
+	old := rts[5] // RT#7: long evicted
+	if tok, ok := a.Inspect(old); !ok || tok.State != StateRotated || tok.Label != "RT#7" || tok.ReplacedBy != "RT#8" {
+		t.Errorf("Inspect of an evicted rotated-out token: %+v %v", tok, ok)
+	}
+	if red := a.Redactor().String(old); red != old {
+		t.Errorf("an evicted value is still in the redactor: %q", red)
+	}
+	_, err := a.Refresh(old, "c")
+	if f := refreshFailure(t, err); f != FailReuseDetected {
+		t.Fatalf("presenting an evicted rotated-out token: %s, want %s", f, FailReuseDetected)
+	}
+	_, err = a.Refresh(rts[len(rts)-1], "c")
+	if f := refreshFailure(t, err); f != FailRevoked {
+		t.Errorf("the family's newest refresh token after reuse: %s, want %s", f, FailRevoked)
+	}
+	if tok, _ := a.Inspect(rts[10]); tok.State != StateRevoked {
+		t.Errorf("an evicted token of a revoked family is %s, want revoked", tok.State)
+	}
+	if _, err := a.Refresh(other.Refresh.Value, "c"); err != nil {
+		t.Errorf("the other family: %v", err)
+	}
+}
+
+// TestEvictionBoundsRetired: the compact records are bounded too; a
+// token evicted beyond them is unknown, which the documentation states.
+func TestEvictionBoundsRetired(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateRevokeOld}, nil, 1)
+	a.keep, a.keepRet = 4, 20
+	g := a.Mint("c", "")
+	rt := g.Refresh.Value
+	first := rt
+	for i := 0; i < 100; i++ {
+		ng, err := a.Refresh(rt, "c")
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		rt = ng.Refresh.Value
+	}
+	if n := len(a.retired); n > 20 {
+		t.Errorf("%d retired records, want at most 20", n)
+	}
+	_, err := a.Refresh(first, "c")
+	if f := refreshFailure(t, err); f != FailUnknown {
+		t.Errorf("a token evicted beyond the records: %s, want %s", f, FailUnknown)
+	}
+}
+
+// TestNoEvictionBelowBound: a run that issues fewer tokens than the bound
+// keeps every one, so traces and rules see them all.
+func TestNoEvictionBelowBound(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+	rt := a.Mint("c", "").Refresh.Value
+	for i := 0; i < 500; i++ {
+		g, err := a.Refresh(rt, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt = g.Refresh.Value
+	}
+	if n := len(a.Tokens()); n != 1002 || a.Evicted() != 0 {
+		t.Errorf("kept %d tokens, evicted %d; want 1002 and 0", n, a.Evicted())
+	}
+	for _, tok := range a.Tokens() {
+		if a.Redactor().String(tok.Value) != "["+tok.Label+"]" {
+			t.Fatalf("%s is not redacted", tok.Label)
+		}
+	}
+}
