@@ -110,6 +110,12 @@ type Provider struct {
 	ScenarioLoader func(body []byte, contentType string) (Dialect, Config, error)
 	// Logger, when set, is called with each journaled exchange, redacted.
 	Logger func(Entry)
+	// Observer, when set, is called with each journaled exchange as it
+	// was recorded, secrets included, and the provider's redactor: it
+	// must redact whatever it shows, and must neither keep nor change e.
+	// It is Logger for a caller that shows a few fields, without the cost
+	// of redacting a copy of every header and body.
+	Observer func(e *Entry, r *Redactor)
 
 	mu        sync.RWMutex
 	dialect   Dialect
@@ -532,6 +538,9 @@ func omitFields(body []byte, fields []string) ([]byte, bool) {
 func (p *Provider) record(e *Entry, start time.Time, j *Journal) {
 	e.Duration = time.Since(start)
 	*e = j.Append(*e)
+	if p.Observer != nil {
+		p.Observer(e, p.Redactor())
+	}
 	if p.Logger != nil {
 		p.Logger(p.Redactor().Entry(*e))
 	}

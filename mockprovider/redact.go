@@ -84,12 +84,12 @@ func (r *Redactor) filterHas(k uint64) bool {
 	return r.filter[b>>6]&(1<<(b&63)) != 0
 }
 
-// resizeLocked gives the filter about 16 bits per long key, so that
-// windows that end no secret rarely hit it; growing doubles, so adding
-// stays O(1) amortised.
+// resizeLocked gives the filter 32 to 64 bits per long key, so that
+// under 3% of the windows that end no secret hit it; growing doubles, so
+// adding stays O(1) amortised.
 func (r *Redactor) resizeLocked() {
 	bits := uint(12)
-	for 1<<bits < 16*len(r.long) {
+	for 1<<bits < 32*len(r.long) {
 		bits++
 	}
 	if r.filter != nil && 1<<bits <= 64*len(r.filter) {

@@ -213,8 +213,8 @@ type family struct {
 // the authority judge the value if it is presented again, for the last
 // keepRetired evicted tokens.
 const (
-	keepTokens  = 8192
-	keepRetired = 32768
+	keepTokens  = 2048
+	keepRetired = 16384
 )
 
 // retired is what the authority keeps of an evicted token: enough to
@@ -254,7 +254,7 @@ type Authority struct {
 	keep, keepRet int
 	// retired maps a keyed hash of an evicted value to its record;
 	// retiredOrder evicts the oldest records first.
-	retired      map[uint64]*retired
+	retired      map[uint64]retired
 	retiredOrder []uint64
 	retiredHead  int
 	evicted      int64
@@ -283,7 +283,7 @@ func (a *Authority) resetLocked() {
 	a.atN, a.rtN = 0, 0
 	a.red = &Redactor{}
 	a.queue, a.qHead = nil, 0
-	a.retired, a.retiredOrder, a.retiredHead, a.evicted = map[uint64]*retired{}, nil, 0, 0
+	a.retired, a.retiredOrder, a.retiredHead, a.evicted = map[uint64]retired{}, nil, 0, 0
 }
 
 // Reset forgets every token and family.
@@ -407,7 +407,7 @@ func (a *Authority) retireLocked(t *token, f *family) {
 		}
 	}
 	a.evicted++
-	r := &retired{fam: f, n: t.n, refresh: t.Kind == RefreshToken, revoked: t.revoked, rotated: t.rotated, superseded: t.superseded,
+	r := retired{fam: f, n: t.n, refresh: t.Kind == RefreshToken, revoked: t.revoked, rotated: t.rotated, superseded: t.superseded,
 		uses: int32(t.Uses), issued: unixNano(t.IssuedAt), expires: unixNano(t.ExpiresAt), lastUsed: unixNano(t.LastUsed),
 		parent: labelNumber(t.Parent), replacedBy: labelNumber(t.ReplacedBy)}
 	h := a.hash(t.Value)
@@ -712,7 +712,7 @@ func (a *Authority) Expire(ref string) error {
 }
 
 // Tokens returns every token kept, in issue order per family: every token
-// issued, unless more than 8,192 were (see Evicted).
+// issued, unless more than 2,048 were (see Evicted).
 func (a *Authority) Tokens() []Token {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -795,12 +795,12 @@ func (a *Authority) Secrets() map[string]string {
 
 // retiredCopyLocked is what Inspect tells of a retired value, without
 // keeping it again.
-func (a *Authority) retiredCopyLocked(value string, r *retired) Token {
+func (a *Authority) retiredCopyLocked(value string, r retired) Token {
 	return a.copyLocked(r.token(value), a.clock.Now())
 }
 
 // token rebuilds the token r records, whose value is value.
-func (r *retired) token(value string) *token {
+func (r retired) token(value string) *token {
 	f := r.fam
 	kind := AccessToken
 	if r.refresh {
