@@ -349,7 +349,6 @@ func (a *Authority) newToken(kind TokenKind, f *family, parent string, now time.
 	} else {
 		f.curRT = t
 	}
-	a.evictLocked()
 	return t
 }
 
@@ -371,11 +370,15 @@ func tokenLabel(kind TokenKind, n uint32) string {
 func (a *Authority) hash(value string) uint64 { return maphash.String(a.hashSeed, value) }
 
 // evictLocked evicts the oldest kept tokens, other than their family's
-// newest, while more than a.keep are kept.
+// newest, while more than a.keep are kept. Callers run it once the
+// states of the tokens they touched are final: a token retired before
+// it is marked rotated would be judged valid when presented again.
 func (a *Authority) evictLocked() {
-	// Each newest token met is moved to the back; bounding the visits
-	// ends the loop when nothing else is left to evict.
-	for visits := len(a.queue) - a.qHead; len(a.tokens) > a.keep && visits > 0; visits-- {
+	// Each live newest token met is moved to the back. Visits are few
+	// per call, so that a store held over its bound by many live
+	// families costs O(1) per token issued, not a walk of the queue.
+	now := a.clock.Now()
+	for visits := min(16, len(a.queue)-a.qHead); len(a.tokens) > a.keep && visits > 0; visits-- {
 		t := a.queue[a.qHead]
 		a.queue[a.qHead] = nil
 		a.qHead++
@@ -383,7 +386,7 @@ func (a *Authority) evictLocked() {
 		if a.tokens[t.Value] != t {
 			continue // no longer kept
 		}
-		if t == f.curAT || t == f.curRT {
+		if (t == f.curAT || t == f.curRT) && a.stateLocked(t, now) != StateRevoked && a.stateLocked(t, now) != StateExpired {
 			a.queue = append(a.queue, t)
 			continue
 		}
@@ -400,9 +403,15 @@ func (a *Authority) evictLocked() {
 func (a *Authority) retireLocked(t *token, f *family) {
 	delete(a.tokens, t.Value)
 	a.red.Remove(t.Value)
+	// The oldest go first, so t is nearly always at the front.
 	for i, o := range f.tokens {
 		if o == t {
-			f.tokens = append(f.tokens[:i], f.tokens[i+1:]...)
+			if i == 0 {
+				f.tokens[0] = nil
+				f.tokens = f.tokens[1:]
+			} else {
+				f.tokens = append(f.tokens[:i], f.tokens[i+1:]...)
+			}
 			break
 		}
 	}
@@ -519,6 +528,7 @@ func (a *Authority) MintAt(clientID, scope string, now time.Time) Grant {
 	// The first access token descends from the first refresh token too:
 	// revoking that refresh token revokes it (Salesforce revoke semantics).
 	at := a.newToken(AccessToken, f, rt.Label, now)
+	a.evictLocked()
 	// States are judged at the present, whenever the grant was made.
 	cur := a.clock.Now()
 	return Grant{Family: f.id, Access: a.copyLocked(at, cur), Refresh: a.copyLocked(rt, cur), RefreshIssued: true, Scope: scope, IssuedAt: now}
@@ -599,6 +609,7 @@ func (a *Authority) Refresh(refreshToken, clientID string) (Grant, error) {
 		g.Refresh = a.copyLocked(rt, now)
 		g.RefreshIssued = true
 	}
+	a.evictLocked()
 	return g, nil
 }
 

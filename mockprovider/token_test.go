@@ -384,3 +384,25 @@ func TestNoEvictionBelowBound(t *testing.T) {
 		}
 	}
 }
+
+// TestEvictionAfterStatesAreFinal: a refresh token rotated out by the
+// refresh that pushes the store over its bound is recorded as rotated.
+// With every kept token a family's newest, the one just rotated out is
+// the first that can go.
+func TestEvictionAfterStatesAreFinal(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+	a.keep = 8
+	for i := 0; i < 50; i++ {
+		first := a.Mint("c", "").Refresh.Value
+		g, err := a.Refresh(first, "c")
+		if err != nil {
+			t.Fatal(i, err)
+		}
+		if _, err := a.Refresh(first, "c"); refreshFailure(t, err) != FailReuseDetected {
+			t.Fatalf("family %d: presenting the rotated-out token again: %v", i, err)
+		}
+		if _, err := a.Refresh(g.Refresh.Value, "c"); refreshFailure(t, err) != FailRevoked {
+			t.Fatalf("family %d: newest token after reuse: %v", i, err)
+		}
+	}
+}

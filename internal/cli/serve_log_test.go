@@ -46,3 +46,29 @@ func TestExchangeLogRedacts(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkExchangeLog formats one refresh exchange's log line, with a
+// redactor that knows as many tokens as a long serve run keeps.
+func BenchmarkExchangeLog(b *testing.B) {
+	secrets := map[string]string{}
+	for i := 0; i < 2048; i++ {
+		secrets[strings.Repeat("t", 40)+string(rune('a'+i%26))+strings.Repeat("u", i%50)] = "AT#1"
+	}
+	r := mockprovider.NewRedactor(secrets)
+	e := &mockprovider.Entry{Seq: 123456, Kind: mockprovider.KindToken, Method: "POST", Host: "login.salesforce.com",
+		Path: "/services/oauth2/token", Status: 200, Duration: 1234 * time.Microsecond, Grant: "refresh_token",
+		Presented: &mockprovider.Presented{Label: "RT#41", State: mockprovider.StateValid}, Issued: []string{"AT#42", "RT#42"}}
+	for _, format := range []string{"text", "json"} {
+		b.Run(format, func(b *testing.B) {
+			log := exchangeLogger(discard{}, format)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				log(e, r)
+			}
+		})
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
