@@ -257,8 +257,52 @@ func (o object) get(k string) (any, bool) {
 }
 
 // marshal encodes v compactly without escaping <, > and &, which
-// Salesforce sends as they are.
+// Salesforce leaves as they are. Objects and lists of them are written
+// here directly: through encoding/json each object's output would be
+// validated and copied again at every level of nesting, which was most
+// of the cost of a query answer.
 func marshal(v any) []byte {
+	switch v := v.(type) {
+	case string:
+		if plainASCII(v) {
+			b := make([]byte, 0, len(v)+2)
+			return append(append(append(b, '"'), v...), '"')
+		}
+	case bool:
+		return strconv.AppendBool(nil, v)
+	case int:
+		return strconv.AppendInt(nil, int64(v), 10)
+	case nil:
+		return []byte("null")
+	case object:
+		b, _ := v.MarshalJSON()
+		return b
+	case []object:
+		if v == nil {
+			return []byte("null")
+		}
+		b := []byte{'['}
+		for i, o := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			ob, _ := o.MarshalJSON()
+			b = append(b, ob...)
+		}
+		return append(b, ']')
+	case []any:
+		if v == nil {
+			return []byte("null")
+		}
+		b := []byte{'['}
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, marshal(e)...)
+		}
+		return append(b, ']')
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -267,6 +311,17 @@ func marshal(v any) []byte {
 		panic("salesforce: encoding JSON: " + err.Error())
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// plainASCII reports whether encoding/json writes s as it is, quoted:
+// printable ASCII without a quote or a backslash.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // javaDouble formats a currency or double field as Salesforce's Java
