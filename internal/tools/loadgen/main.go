@@ -54,15 +54,16 @@ func main() {
 	runs := fs.Int("runs", 10, "startup measurements")
 	useTLS := fs.Bool("tls", true, "serve TLS")
 	scenario := fs.String("scenario", "", "scenario to serve (default: serve's)")
+	window := fs.Duration("window", 0, "with throughput: also print the rate and serve's memory every window (e.g. 10s), and the last window's rate over the first's")
 	quiet := fs.Bool("quiet", false, "start serve with -q (no exchange log); the default measures what a user runs")
 	_ = fs.Parse(os.Args[2:])
-	if *dur > 2*time.Minute {
-		*dur = 2 * time.Minute
+	if *dur > 10*time.Minute {
+		*dur = 10 * time.Minute
 	}
 	var err error
 	switch os.Args[1] {
 	case "throughput":
-		err = throughput(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet}, *conc, *dur)
+		err = throughput(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet}, *conc, *dur, *window)
 	case "startup":
 		err = startup(serveArgs{*bin, *provider, *scenario, true, *quiet}, *runs)
 	default:
@@ -175,7 +176,7 @@ func refresh(c *http.Client, in info, rt string) (string, error) {
 	return rt, nil
 }
 
-func throughput(sa serveArgs, conc int, dur time.Duration) error {
+func throughput(sa serveArgs, conc int, dur, window time.Duration) error {
 	cmd, in, err := start(sa)
 	if err != nil {
 		return err
@@ -211,6 +212,31 @@ func throughput(sa serveArgs, conc int, dur time.Duration) error {
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
 	begin := time.Now()
+	var rates []float64
+	windowsDone := make(chan struct{})
+	if window > 0 {
+		go func() {
+			defer close(windowsDone)
+			t := time.NewTicker(window)
+			defer t.Stop()
+			last := int64(0)
+			for i := 1; ; i++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				n := ok.Load()
+				rate := float64(n-last) / window.Seconds()
+				last = n
+				rates = append(rates, rate)
+				rss, hwm := memory(cmd.Process.Pid)
+				fmt.Printf("window=%d refreshes=%d rate=%.0f/s rss=%.1fMiB peak=%.1fMiB\n", i, n, rate, rss, hwm)
+			}
+		}()
+	} else {
+		close(windowsDone)
+	}
 	for i := 0; i < conc; i++ {
 		wg.Add(1)
 		go func(i int) {
@@ -232,6 +258,11 @@ func throughput(sa serveArgs, conc int, dur time.Duration) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(begin)
+	<-windowsDone
+	if len(rates) >= 2 {
+		_, hwm := memory(cmd.Process.Pid)
+		fmt.Printf("first-window=%.0f/s last-window=%.0f/s last/first=%.3f peak-rss=%.1fMiB\n", rates[0], rates[len(rates)-1], rates[len(rates)-1]/rates[0], hwm)
+	}
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -278,4 +309,23 @@ func startup(sa serveArgs, runs int) error {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	fmt.Printf("provider=%s runs=%d start-to-first-refresh median=%s min=%s max=%s\n", sa.provider, runs, ds[len(ds)/2].Round(100*time.Microsecond), ds[0].Round(100*time.Microsecond), ds[len(ds)-1].Round(100*time.Microsecond))
 	return nil
+}
+
+// memory reads serve's resident and peak resident set (VmRSS, VmHWM) in
+// MiB from /proc.
+func memory(pid int) (rss, hwm float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		for key, dst := range map[string]*float64{"VmRSS:": &rss, "VmHWM:": &hwm} {
+			if v, ok := strings.CutPrefix(line, key); ok {
+				var kb float64
+				fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+				*dst = kb / 1024
+			}
+		}
+	}
+	return rss, hwm
 }
