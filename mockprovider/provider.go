@@ -176,6 +176,9 @@ func (p *Provider) load(d Dialect, cfg Config) {
 	} else {
 		p.journal.Reset()
 	}
+	// Every token a kept exchange carried stays known to the redactor:
+	// an exchange issues or presents a few, and evictions follow issue.
+	p.authority.redactKeep = 2*p.journal.cap + 1024
 	p.script = newScript(append([]Rule(nil), m.Rules...))
 	d.Reset()
 	switch m.InitialAccess {

@@ -259,7 +259,18 @@ type Authority struct {
 	retiredHead  int
 	evicted      int64
 	hashSeed     maphash.Seed
+	// redactQueue holds the values of evicted tokens the redactor still
+	// knows, oldest first from redactHead: a journal keeps exchanges that
+	// carried tokens evicted since, and exporting them must still redact
+	// them. redactKeep bounds it; the provider sizes it to its journal.
+	redactQueue []string
+	redactHead  int
+	redactKeep  int
 }
+
+// defaultRedactKeep is how many evicted values the redactor keeps when
+// no journal says otherwise.
+const defaultRedactKeep = 4096
 
 // NewAuthority returns an authority on clock with policy. format makes the
 // token values; nil makes opaque random ones.
@@ -270,7 +281,7 @@ func NewAuthority(clock *Clock, policy Policy, format TokenFormat, seed uint64) 
 	if format == nil {
 		format = func(kind TokenKind, n int, rnd func(int) string) string { return rnd(40) }
 	}
-	a := &Authority{clock: clock, policy: policy, format: format, rnd: newRandSource(seed), keep: keepTokens, keepRet: keepRetired, hashSeed: maphash.MakeSeed()}
+	a := &Authority{clock: clock, policy: policy, format: format, rnd: newRandSource(seed), keep: keepTokens, keepRet: keepRetired, redactKeep: defaultRedactKeep, hashSeed: maphash.MakeSeed()}
 	a.resetLocked()
 	return a
 }
@@ -284,6 +295,7 @@ func (a *Authority) resetLocked() {
 	a.red = &Redactor{}
 	a.queue, a.qHead = nil, 0
 	a.retired, a.retiredOrder, a.retiredHead, a.evicted = map[uint64]retired{}, nil, 0, 0
+	a.redactQueue, a.redactHead = nil, 0
 }
 
 // Reset forgets every token and family.
@@ -402,7 +414,7 @@ func (a *Authority) evictLocked() {
 // retireLocked evicts t, keeping its compact record.
 func (a *Authority) retireLocked(t *token, f *family) {
 	delete(a.tokens, t.Value)
-	a.red.Remove(t.Value)
+	a.forgetLaterLocked(t.Value)
 	// The oldest go first, so t is nearly always at the front.
 	for i, o := range f.tokens {
 		if o == t {
@@ -429,6 +441,24 @@ func (a *Authority) retireLocked(t *token, f *family) {
 	if a.retiredHead > 1024 && a.retiredHead*2 > len(a.retiredOrder) {
 		a.retiredOrder = append(a.retiredOrder[:0:0], a.retiredOrder[a.retiredHead:]...)
 		a.retiredHead = 0
+	}
+}
+
+// forgetLaterLocked removes an evicted value from the redactor once
+// redactKeep values evicted after it are known to it too.
+func (a *Authority) forgetLaterLocked(value string) {
+	a.redactQueue = append(a.redactQueue, value)
+	for len(a.redactQueue)-a.redactHead > a.redactKeep {
+		v := a.redactQueue[a.redactHead]
+		a.redactQueue[a.redactHead] = ""
+		a.redactHead++
+		if _, kept := a.tokens[v]; !kept { // presented again and kept since
+			a.red.Remove(v)
+		}
+	}
+	if a.redactHead > 1024 && a.redactHead*2 > len(a.redactQueue) {
+		a.redactQueue = append(a.redactQueue[:0:0], a.redactQueue[a.redactHead:]...)
+		a.redactHead = 0
 	}
 }
 

@@ -2,6 +2,7 @@ package mockprovider
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -295,7 +296,7 @@ func TestPolicyValidate(t *testing.T) {
 // rotated-out refresh token presented again is still reuse.
 func TestEvictionKeepsReuseDetection(t *testing.T) {
 	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
-	a.keep, a.keepRet = 10, 1000
+	a.keep, a.keepRet, a.redactKeep = 10, 1000, 0
 	g := a.Mint("c", "")
 	other := a.Mint("c", "") // a second family, untouched by the first's reuse
 	rts := []string{g.Refresh.Value}
@@ -321,7 +322,7 @@ func TestEvictionKeepsReuseDetection(t *testing.T) {
 		t.Errorf("Inspect of an evicted rotated-out token: %+v %v", tok, ok)
 	}
 	if red := a.Redactor().String(old); red != old {
-		t.Errorf("an evicted value is still in the redactor: %q", red)
+		t.Errorf("an evicted value is still in the redactor (redactKeep 0): %q", red)
 	}
 	_, err := a.Refresh(old, "c")
 	if f := refreshFailure(t, err); f != FailReuseDetected {
@@ -404,5 +405,56 @@ func TestEvictionAfterStatesAreFinal(t *testing.T) {
 		if _, err := a.Refresh(g.Refresh.Value, "c"); refreshFailure(t, err) != FailRevoked {
 			t.Fatalf("family %d: newest token after reuse: %v", i, err)
 		}
+	}
+}
+
+// TestEvictedValuesStayRedacted: the redactor keeps the values of the
+// last redactKeep evicted tokens, which a journal may still hold, and
+// never forgets a value presented again and kept since.
+func TestEvictedValuesStayRedacted(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+	a.keep, a.redactKeep = 4, 10
+	other := a.Mint("c", "")
+	g := a.Mint("c", "")
+	var rts []string
+	rt := g.Refresh.Value
+	for i := 0; i < 30; i++ {
+		ng, err := a.Refresh(rt, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rts = append(rts, rt)
+		rt = ng.Refresh.Value
+	}
+	red := a.Redactor()
+	recent := rts[len(rts)-3] // evicted, within the last 10
+	if _, kept := a.tokens[recent]; kept {
+		t.Fatal("test set-up: the token was not evicted")
+	}
+	if got := red.String(recent); got == recent {
+		t.Errorf("a recently evicted value is not redacted")
+	}
+	if got := red.String(rts[0]); got != rts[0] {
+		t.Errorf("a value evicted long ago is still in the redactor: %q", got)
+	}
+	// Presented again, the oldest is kept and known once more, and
+	// stays so however many evictions follow.
+	if _, err := a.Refresh(rts[1], "c"); refreshFailure(t, err) != FailReuseDetected {
+		t.Fatalf("reuse: %v", err)
+	}
+	if got := red.String(rts[1]); got == rts[1] {
+		t.Errorf("a value presented again is not redacted")
+	}
+	// When the queued removal of a value comes due while the value is
+	// kept again, the redactor keeps it.
+	ort := other.Refresh.Value
+	a.mu.Lock()
+	a.forgetLaterLocked(ort) // as if evicted earlier, and kept again since
+	for i := 0; i < 20; i++ {
+		a.forgetLaterLocked(fmt.Sprintf("some-other-evicted-value-%d", i))
+	}
+	a.mu.Unlock()
+	if got := red.String(ort); got == ort {
+		t.Errorf("a kept value was removed from the redactor")
 	}
 }
