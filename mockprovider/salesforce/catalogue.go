@@ -232,18 +232,7 @@ type object []field
 
 // MarshalJSON writes o compactly, in order.
 func (o object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(marshal(f.k))
-		b.WriteByte(':')
-		b.Write(marshal(f.v))
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return appendJSON(make([]byte, 0, 256), o), nil
 }
 
 // get returns the value of key k.
@@ -257,60 +246,70 @@ func (o object) get(k string) (any, bool) {
 }
 
 // marshal encodes v compactly without escaping <, > and &, which
-// Salesforce leaves as they are. Objects and lists of them are written
-// here directly: through encoding/json each object's output would be
-// validated and copied again at every level of nesting, which was most
-// of the cost of a query answer.
-func marshal(v any) []byte {
+// Salesforce leaves as they are.
+func marshal(v any) []byte { return appendJSON(nil, v) }
+
+// appendJSON appends v as marshal writes it. Objects, lists of them and
+// plain values are written here, into one buffer: through encoding/json
+// each object's output would be validated and copied again at every level
+// of nesting, which was most of the cost of a query answer. Anything else
+// is left to encoding/json.
+func appendJSON(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case string:
 		if plainASCII(v) {
-			b := make([]byte, 0, len(v)+2)
 			return append(append(append(b, '"'), v...), '"')
 		}
 	case bool:
-		return strconv.AppendBool(nil, v)
+		return strconv.AppendBool(b, v)
 	case int:
-		return strconv.AppendInt(nil, int64(v), 10)
+		return strconv.AppendInt(b, int64(v), 10)
 	case nil:
-		return []byte("null")
+		return append(b, "null"...)
 	case object:
-		b, _ := v.MarshalJSON()
-		return b
+		b = append(b, '{')
+		for i, f := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSON(b, f.k)
+			b = append(b, ':')
+			b = appendJSON(b, f.v)
+		}
+		return append(b, '}')
 	case []object:
 		if v == nil {
-			return []byte("null")
+			return append(b, "null"...)
 		}
-		b := []byte{'['}
+		b = append(b, '[')
 		for i, o := range v {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			ob, _ := o.MarshalJSON()
-			b = append(b, ob...)
+			b = appendJSON(b, o)
 		}
 		return append(b, ']')
 	case []any:
 		if v == nil {
-			return []byte("null")
+			return append(b, "null"...)
 		}
-		b := []byte{'['}
+		b = append(b, '[')
 		for i, e := range v {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, marshal(e)...)
+			b = appendJSON(b, e)
 		}
 		return append(b, ']')
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		// Only values built by this package reach here.
 		panic("salesforce: encoding JSON: " + err.Error())
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // plainASCII reports whether encoding/json writes s as it is, quoted:
