@@ -26,6 +26,7 @@ type measurement struct {
 	refreshErrors int64
 	apiRate       float64 // -1: not measured
 	apiErrors     int64
+	cpuPerAPI     time.Duration
 	rss           int64 // VmHWM, bytes
 	loaded        bool
 }
@@ -34,8 +35,8 @@ func (m *measurement) summary() string {
 	if !m.loaded {
 		return fmt.Sprintf("start to first refresh %s", ms(m.startup))
 	}
-	return fmt.Sprintf("start %s, refresh %.0f/s p50 %s p99 %s cpu %s/refresh (errors %d), api %.0f/s (errors %d), peak RSS %.1f MiB",
-		ms(m.startup), m.refreshRate, ms(m.p50), ms(m.p99), ms(m.cpuPerRefresh), m.refreshErrors, m.apiRate, m.apiErrors, mib(m.rss))
+	return fmt.Sprintf("start %s, refresh %.0f/s p50 %s p99 %s cpu %s/refresh (errors %d), api %.0f/s cpu %s/call (errors %d), peak RSS %.1f MiB",
+		ms(m.startup), m.refreshRate, ms(m.p50), ms(m.p99), ms(m.cpuPerRefresh), m.refreshErrors, m.apiRate, ms(m.cpuPerAPI), m.apiErrors, mib(m.rss))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
@@ -157,8 +158,12 @@ func measure(ctx context.Context, cfg config, p *peer) (*measurement, error) {
 	m.p50, m.p99 = lat[n/2], lat[int(0.99*float64(n-1))]
 	m.cpuPerRefresh = cpuUsed / time.Duration(n)
 	if inst.apiURL != "" {
+		cpu0 := cpu(pid)
 		done, errs := apiLoad(ctx, inst, ats, cfg.duration)
 		m.apiRate, m.apiErrors = float64(done)/cfg.duration.Seconds(), errs
+		if done > 0 {
+			m.cpuPerAPI = (cpu(pid) - cpu0) / time.Duration(done)
+		}
 	}
 	m.rss = peakRSS(pid)
 	return m, ctx.Err()
@@ -302,8 +307,8 @@ func (r *results) markdown() string {
 		r.started.UTC().Format("2006-01-02 15:04 UTC"), r.cfg.reps, r.cfg.clients, r.cfg.duration, r.cfg.duration, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
 		runtime.Version(), toolVersion("node", "--version"), toolVersion("java", "-version"))
 	fmt.Fprintf(&b, "Medians, with the spread (lowest–highest) over the repetitions in parentheses.\n\n")
-	fmt.Fprintf(&b, "| server | version | refresh req/s, c=%d | p50 ms | p99 ms | server CPU ms per refresh | API req/s, c=%d | peak RSS MiB | start to first refresh ms |\n", r.cfg.clients, r.cfg.clients)
-	fmt.Fprintf(&b, "|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| server | version | refresh req/s, c=%d | p50 ms | p99 ms | server CPU ms per refresh | API req/s, c=%d | server CPU ms per API call | peak RSS MiB | start to first refresh ms |\n", r.cfg.clients, r.cfg.clients)
+	fmt.Fprintf(&b, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, p := range r.peers {
 		if p.skipped != "" || len(p.reps) == 0 {
 			continue
@@ -316,12 +321,18 @@ func (r *results) markdown() string {
 				return f(m)
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p.name, p.version,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p.name, p.version,
 			cell(p.reps, loaded(func(m *measurement) float64 { return m.refreshRate }), "%.0f"),
 			cell(p.reps, loaded(func(m *measurement) float64 { return float64(m.p50.Microseconds()) / 1000 }), "%.1f"),
 			cell(p.reps, loaded(func(m *measurement) float64 { return float64(m.p99.Microseconds()) / 1000 }), "%.1f"),
 			cell(p.reps, loaded(func(m *measurement) float64 { return float64(m.cpuPerRefresh.Microseconds()) / 1000 }), "%.3f"),
 			cell(p.reps, loaded(func(m *measurement) float64 { return m.apiRate }), "%.0f"),
+			cell(p.reps, loaded(func(m *measurement) float64 {
+				if m.apiRate <= 0 {
+					return -1
+				}
+				return float64(m.cpuPerAPI.Microseconds()) / 1000
+			}), "%.3f"),
 			cell(p.reps, loaded(func(m *measurement) float64 { return mib(m.rss) }), "%.1f"),
 			cell(p.reps, func(m *measurement) float64 { return float64(m.startup.Microseconds()) / 1000 }, "%.0f"))
 	}
@@ -346,7 +357,7 @@ func (r *results) markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", p.name, p.refresh, p.api)
 	}
 
-	fmt.Fprintf(&b, "\n## Ratios per repetition\n\nrefreshproof's figure divided by the peer's, in the same repetition (refresh and API: higher is better for refreshproof; start-up: refreshproof --tls over the net/http TLS baseline, lower is better).\n\n")
+	fmt.Fprintf(&b, "\n## Ratios per repetition\n\nIn the same repetition: req/s, refreshproof's over the peer's; CPU, the peer's over refreshproof's (for both, above 1 is in refreshproof's favour); start-up, refreshproof --tls over the net/http TLS baseline (below 1.5 is the aim).\n\n")
 	fmt.Fprintf(&b, "| rep | metric |")
 	var others []*peer
 	for _, p := range r.peers {
@@ -358,16 +369,21 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, " start-up vs baseline |\n|---|---|%s---:|\n", strings.Repeat("---:|", len(others)))
 	for i, rep := range r.reps {
 		rp := rep["refreshproof"]
-		for _, metric := range []string{"refresh req/s", "API req/s"} {
+		for _, metric := range []string{"refresh req/s", "API req/s", "CPU per refresh", "CPU per API call"} {
 			fmt.Fprintf(&b, "| %d | %s |", i+1, metric)
 			for _, o := range others {
 				om := rep[o.name]
 				var a, c float64
 				if rp != nil && om != nil {
-					if metric == "refresh req/s" {
+					switch metric {
+					case "refresh req/s":
 						a, c = rp.refreshRate, om.refreshRate
-					} else {
+					case "API req/s":
 						a, c = rp.apiRate, om.apiRate
+					case "CPU per refresh": // the peer's over refreshproof's: higher is better for refreshproof too
+						a, c = float64(om.cpuPerRefresh), float64(rp.cpuPerRefresh)
+					default:
+						a, c = float64(om.cpuPerAPI), float64(rp.cpuPerAPI)
 					}
 				}
 				if a > 0 && c > 0 {
