@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
 )
 
 // Strategy is how a component decides to refresh.
@@ -63,9 +66,22 @@ type Component struct {
 	Provider string `yaml:"provider" json:"provider"`
 	// Function is the action or trigger to run, by its component.json name.
 	Function string `yaml:"function" json:"function"`
-	// CredentialField is the cfg field that holds the OAuth token
-	// response. Empty means "oauth".
+	// CredentialField is where in cfg the component reads the OAuth token
+	// response: a field ("oauth", "oauth2", "myOauth"), a dotted path to a
+	// nested object ("auth.oauth2.keys", the REST API component's layout),
+	// or "." for the credential's top level. Empty means "oauth".
 	CredentialField string `yaml:"credentialField" json:"credentialField"`
+	// Credential holds the other fields of the credential, by dotted path
+	// in cfg, for components that keep their OAuth client in it rather
+	// than in environment variables. A value may name {{clientId}},
+	// {{clientSecret}}, {{tokenUrl}} and {{authUrl}} of the mock:
+	//
+	//	credential:
+	//	  auth.type: OAuth2
+	//	  auth.oauth2.clientId: "{{clientId}}"
+	//	  auth.oauth2.clientSecret: "{{clientSecret}}"
+	//	  auth.oauth2.tokenUri: "{{tokenUrl}}"
+	Credential map[string]string `yaml:"credential" json:"credential,omitempty"`
 	// ClientIDEnv and ClientSecretEnv name the environment variables that
 	// carry the OAuth client. Empty means OAUTH_CLIENT_ID and
 	// OAUTH_CLIENT_SECRET plus the provider's (MSAPP_CLIENT_ID,
@@ -89,13 +105,18 @@ type Component struct {
 	// Expect lists the rule failures a team expects while it adopts the
 	// gate: check reports them as expected, and says when one passes.
 	Expect Expectations `yaml:"expect" json:"expect,omitzero"`
+	// Strict makes check fail on warnings, as --strict does.
+	Strict bool `yaml:"strict" json:"strict,omitempty"`
 
 	// Filled by Resolve.
 	Name          string `yaml:"-" json:"name,omitempty"`
 	Version       string `yaml:"-" json:"version,omitempty"`
 	SailorDir     string `yaml:"-" json:"-"`
 	SailorVersion string `yaml:"-" json:"sailorVersion,omitempty"`
-	Main          string `yaml:"-" json:"main,omitempty"`
+	// ProviderFrom says where Resolve found the provider when none was
+	// given ("component.json's credentials.oauth2.token_uri is at ...").
+	ProviderFrom string `yaml:"-" json:"providerFrom,omitempty"`
+	Main         string `yaml:"-" json:"main,omitempty"`
 }
 
 // Expectations are the failures a team knows about.
@@ -176,28 +197,39 @@ func loadComponent(dir, file string, optional bool) (*Component, error) {
 	return c, nil
 }
 
-var defaultClientEnv = map[string][2][]string{
-	"salesforce": {{"OAUTH_CLIENT_ID", "SALESFORCE_KEY", "SALESFORCE_CLIENT_ID"}, {"OAUTH_CLIENT_SECRET", "SALESFORCE_SECRET", "SALESFORCE_CLIENT_SECRET"}},
-	"microsoft":  {{"OAUTH_CLIENT_ID", "MSAPP_CLIENT_ID"}, {"OAUTH_CLIENT_SECRET", "MSAPP_CLIENT_SECRET"}},
-}
-
 // Resolve fills defaults and checks that the component can run: its
 // component.json, the function, the function's main file, and the
 // component's own installed sailor. Each problem is a *SetupError that
 // says what to do.
 func (c *Component) Resolve() error {
-	if _, ok := defaultClientEnv[c.Provider]; !ok {
+	if err := c.resolveProvider(); err != nil {
+		return err
+	}
+	info, ok := scenarios.ProviderInfo(c.Provider)
+	if !ok {
+		names := strings.Join(scenarios.Providers, "|")
 		if c.Provider == "" {
-			return setupErr("pass --provider salesforce|microsoft or set provider in "+ConfigFile, "no provider given")
+			return setupErr("pass --provider "+names+" or set provider in "+ConfigFile, "no provider given")
 		}
 		msg := fmt.Sprintf("unknown provider %q", c.Provider)
-		if s := mockprovider.Suggest(c.Provider, []string{"salesforce", "microsoft"}); s != "" {
+		if s := mockprovider.Suggest(c.Provider, scenarios.Providers); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
-		return setupErr("use salesforce or microsoft", "%s", msg)
+		return setupErr("use one of "+strings.Join(scenarios.Providers, ", "), "%s", msg)
 	}
 	if c.CredentialField == "" {
 		c.CredentialField = "oauth"
+	}
+	if c.CredentialField != TopLevel && slices.Contains(strings.Split(c.CredentialField, "."), "") {
+		return setupErr(`give a field ("oauth"), a dotted path ("auth.oauth2.keys") or "." for the top level`, "credentialField %q has an empty part", c.CredentialField)
+	}
+	for path, v := range c.Credential {
+		if slices.Contains(strings.Split(path, "."), "") {
+			return setupErr(`give each credential field as a dotted path, e.g. auth.oauth2.clientId`, "credential field %q has an empty part", path)
+		}
+		if _, err := expandCredential(v, map[string]string{"clientId": "", "clientSecret": "", "tokenUrl": "", "authUrl": ""}); err != nil {
+			return setupErr("use {{clientId}}, {{clientSecret}}, {{tokenUrl}} or {{authUrl}}", "%v", err)
+		}
 	}
 	if c.Strategy == "" {
 		c.Strategy = StrategyOn401
@@ -211,15 +243,17 @@ func (c *Component) Resolve() error {
 	if !slices.Contains([]KeysPolicy{KeysReplace, KeysShallow, KeysDeep}, c.KeysPolicy) {
 		return setupErr("use replace, shallow or deep", "unknown keys policy %q", c.KeysPolicy)
 	}
-	if c.Timeout <= 0 {
+	if c.Timeout < 0 {
+		return setupErr("give timeout a positive duration such as 30s, or leave it out for 30s", "timeout %s is negative", c.Timeout)
+	}
+	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
 	}
-	def := defaultClientEnv[c.Provider]
 	if len(c.ClientIDEnv) == 0 {
-		c.ClientIDEnv = def[0]
+		c.ClientIDEnv = info.ClientIDEnv
 	}
 	if len(c.ClientSecretEnv) == 0 {
-		c.ClientSecretEnv = def[1]
+		c.ClientSecretEnv = info.ClientSecretEnv
 	}
 
 	if st, err := os.Stat(c.Dir); err != nil || !st.IsDir() {
@@ -296,6 +330,9 @@ func (c *Component) Resolve() error {
 	}
 	_ = json.Unmarshal(b, &sailor)
 	c.SailorVersion = sailor.Version
+	if err := checkSailor(sailor.Version, c.SailorDir); err != nil {
+		return err
+	}
 	if _, err := exec.LookPath("node"); err != nil {
 		return setupErr("install Node.js 18 or newer and put node on PATH", "node is not on PATH")
 	}
@@ -310,4 +347,62 @@ func nodeFileExists(p string) bool {
 		}
 	}
 	return false
+}
+
+// templateRE matches a handlebars reference in component.json
+// ("https://{{prodEnv}}.salesforce.com/...").
+var templateRE = regexp.MustCompile(`\{\{\s*[^{}]*\}\}`)
+
+// InferProvider tells which provider a component talks to from its
+// component.json: the hosts of the URLs in credentials.oauth2 (auth_uri,
+// token_uri, ...), matched against each dialect's hosts. A template in a
+// host part ("{{prodEnv}}.salesforce.com") stands for any name. why says
+// which field showed it; provider is empty when nothing did (a component
+// whose URLs come from its credentials, as the REST API component's).
+func InferProvider(componentJSON []byte) (provider, why string) {
+	var desc struct {
+		Credentials struct {
+			OAuth2 map[string]any `json:"oauth2"`
+		} `json:"credentials"`
+	}
+	if json.Unmarshal(componentJSON, &desc) != nil {
+		return "", ""
+	}
+	keys := make([]string, 0, len(desc.Credentials.OAuth2))
+	for k := range desc.Credentials.OAuth2 {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v, _ := desc.Credentials.OAuth2[k].(string)
+		u, err := url.Parse(templateRE.ReplaceAllString(strings.TrimSpace(v), "login"))
+		if err != nil || u.Host == "" {
+			continue
+		}
+		if info, ok := scenarios.ProviderOfHost(strings.ToLower(u.Hostname())); ok {
+			return info.Name, fmt.Sprintf("component.json's credentials.oauth2.%s is at %s (%s)", k, u.Hostname(), info.Title)
+		}
+	}
+	return "", ""
+}
+
+// resolveProvider takes the provider from component.json when none was
+// given, and refuses one that component.json contradicts: a check against
+// the wrong provider's mock would judge nothing.
+func (c *Component) resolveProvider() error {
+	raw, err := os.ReadFile(filepath.Join(c.Dir, "component.json"))
+	if err != nil {
+		return nil // Resolve reports the missing file
+	}
+	inferred, why := InferProvider(raw)
+	switch {
+	case c.Provider == "" && inferred != "":
+		c.Provider, c.ProviderFrom = inferred, why
+	case c.Provider != "" && inferred != "" && c.Provider != inferred:
+		if _, known := scenarios.ProviderInfo(c.Provider); known {
+			return setupErr(fmt.Sprintf("pass --provider %s (or leave --provider out), or point refreshproof at the component you meant", inferred),
+				"the component talks to %s: %s, but this run would mock %s", inferred, why, c.Provider)
+		}
+	}
+	return nil
 }

@@ -10,10 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
 //go:embed node/driver.js
@@ -33,10 +37,35 @@ type driverEvent struct {
 	Phase     string          `json:"phase"`
 	Op        string          `json:"op"`
 	Truncated bool            `json:"truncated"`
+	Unbound   bool            `json:"unbound"`
+	Handled   *bool           `json:"handled"`
 	Preview   string          `json:"preview"`
 	Sailor    string          `json:"sailorVersion"`
 	Node      string          `json:"node"`
 	Line      string          `json:"line"`
+	// Location, MissingModule and RequireStack come with fatal (and
+	// uncaughtException) events.
+	Location      *sourceLocation `json:"location"`
+	MissingModule string          `json:"missingModule"`
+	RequireStack  []string        `json:"requireStack"`
+}
+
+// sourceLocation is a place in the component's own code, relative to its
+// directory.
+type sourceLocation struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+func (l *sourceLocation) String() string {
+	if l == nil || l.File == "" {
+		return ""
+	}
+	if l.Line > 0 {
+		return fmt.Sprintf("%s:%d", l.File, l.Line)
+	}
+	return l.File
 }
 
 // errorText renders a driver error object {name, message, stack} briefly.
@@ -253,4 +282,215 @@ func writeDriver(dir string) (string, error) {
 		return "", fmt.Errorf("harness: %w", err)
 	}
 	return p, nil
+}
+
+// The sailor releases the driver runs (harness/node/driver.js reads their
+// lib/ and handles each difference): every elasticio-sailor-nodejs from
+// 2.6.0 up to, not including, 2.8.0.
+var (
+	minSailor = [3]int{2, 6, 0}
+	endSailor = [3]int{2, 8, 0}
+)
+
+// SupportedSailors names the elasticio-sailor-nodejs releases refreshproof
+// drives.
+const SupportedSailors = "2.6.0 to 2.7.x"
+
+// parseVersion reads the major.minor.patch core of a semantic version
+// ("2.7.8", "2.6.0-dev.3", "v2.6.1").
+func parseVersion(v string) ([3]int, bool) {
+	var out [3]int
+	core, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(v), "v"), "-")
+	core, _, _ = strings.Cut(core, "+")
+	parts := strings.Split(core, ".")
+	if len(parts) != 3 {
+		return out, false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return out, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
+func lessVersion(a, b [3]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// checkSailor tells whether the installed sailor (the version its
+// package.json names) is one the driver runs. A sailor outside the range
+// is a *SetupError naming the range and the version found.
+func checkSailor(version, dir string) error {
+	fix := fmt.Sprintf("pin elasticio-sailor-nodejs to a release from %s in the component's package.json and run `npm ci` in %s", SupportedSailors, filepath.Dir(filepath.Dir(dir)))
+	v, ok := parseVersion(version)
+	if !ok {
+		return setupErr(fix, "the component's sailor in %s has no readable version (package.json says %q); refreshproof drives elasticio-sailor-nodejs %s", dir, version, SupportedSailors)
+	}
+	if lessVersion(v, minSailor) || !lessVersion(v, endSailor) {
+		return setupErr(fix, "the component's sailor is elasticio-sailor-nodejs %s; refreshproof drives %s", version, SupportedSailors)
+	}
+	return nil
+}
+
+// NotReadyError is a run that could not be made: the component's first
+// container never became ready (its sailor or its code failed to load, a
+// hook failed, the process died, or start-up outlasted the time limit), so
+// the component processed no message and no rule can judge the run. Run
+// returns it together with the partial trace.
+type NotReadyError struct {
+	// Phase is how far start-up got: "start" (node could not be started),
+	// "sailor", "prepare", "load", "startup", "init" (the driver's phases,
+	// harness/node/driver.js), "exit" (the process ended without saying
+	// why) or "timeout".
+	Phase string
+	// Cause is what Node, the sailor or the harness reported.
+	Cause string
+	// Location is the file and line in the component's own code, relative
+	// to its directory, when Node reported one.
+	Location string
+	// Stderr is the end of the process's standard error.
+	Stderr string
+	// SailorVersion is the installed sailor's version.
+	SailorVersion string
+	// Fix says what to do about it.
+	Fix string
+}
+
+func (e *NotReadyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "harness: the component never became ready (%s): %s", e.Phase, e.Cause)
+	if e.Location != "" {
+		fmt.Fprintf(&b, "\n  at %s", e.Location)
+	}
+	if e.Stderr != "" {
+		fmt.Fprintf(&b, "\n  stderr ends with:\n    %s", strings.ReplaceAll(e.Stderr, "\n", "\n    "))
+	}
+	if e.Fix != "" {
+		fmt.Fprintf(&b, "\n  fix: %s", e.Fix)
+	}
+	return b.String()
+}
+
+// redact replaces secrets in what the error quotes from the process.
+func (e *NotReadyError) redact(r *mockprovider.Redactor) {
+	e.Cause, e.Stderr = r.String(e.Cause), r.String(e.Stderr)
+}
+
+// nodeErrorLine matches the "/abs/file.js:12" line Node prints above an
+// uncaught error.
+var nodeErrorLine = regexp.MustCompile(`(?m)^(/[^\s:]+):(\d+)$`)
+
+// notReady builds the error for a container that never became ready. ev
+// is the driver's fatal event (Ev empty when there was none), rec the
+// container's record and uncaught what the process reported uncaught.
+func notReady(c *Component, phase string, ev driverEvent, rec Container, uncaught []string, timeout time.Duration) *NotReadyError {
+	e := &NotReadyError{Phase: phase, SailorVersion: c.SailorVersion, Location: ev.Location.String()}
+	e.Stderr = lastLines(rec.Stderr, 12)
+	if len(ev.Error) > 0 {
+		e.Cause = causeText(ev.Error)
+	}
+	inDir := "in " + c.Dir
+	switch phase {
+	case "start":
+		e.Fix = "install Node.js 18 or newer and put node on PATH"
+	case "sailor":
+		e.Fix = fmt.Sprintf("reinstall the component's dependencies (`npm ci` %s); refreshproof drives elasticio-sailor-nodejs %s", inDir, SupportedSailors)
+	case "prepare":
+		e.Fix = "the sailor could not read its settings, the step from the mock platform API or component.json; the cause says which (component.json must be valid JSON)"
+	case "load":
+		e.Fix = loadFix(c, ev, e.Location)
+	case "startup", "init":
+		e.Fix = fmt.Sprintf("the component's %s hook failed before any message; make it succeed (it runs with the step's cfg against the mock platform and provider)", phase)
+		if e.Location != "" {
+			e.Fix += "; it threw at " + e.Location
+		}
+	case "timeout":
+		e.Cause = fmt.Sprintf("the component's sailor was not ready within the time limit (%s)", timeout)
+		e.Fix = "raise --timeout (or timeout in refreshproof.yaml): it bounds each message including its container's start-up"
+	default: // the process ended on its own
+		e.Phase = "exit"
+		e.Cause = fmt.Sprintf("the component's process exited (code %d", rec.ExitCode)
+		if rec.Signal != "" {
+			e.Cause += ", signal " + rec.Signal
+		}
+		e.Cause += ") before its sailor was ready"
+		if len(uncaught) > 0 {
+			e.Cause += ": " + uncaught[0]
+		}
+		if e.Location == "" {
+			if m := nodeErrorLine.FindStringSubmatch(rec.Stderr); m != nil {
+				file := m[1]
+				if rel, err := filepath.Rel(c.Dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+					file = rel
+				}
+				e.Location = file + ":" + m[2]
+			}
+		}
+		e.Fix = fmt.Sprintf("see why with `node -e \"require('./%s')\"` %s", strings.TrimPrefix(c.Main, "./"), inDir)
+	}
+	if e.Cause == "" {
+		e.Cause = "no error was reported"
+	}
+	return e
+}
+
+// causeText renders a driver error object briefly: its name and the first
+// line of its message and, for a syntax error, the source line and the
+// caret Node put in its stack.
+func causeText(raw json.RawMessage) string {
+	var e struct {
+		Name    string `json:"name"`
+		Message string `json:"message"`
+		Stack   string `json:"stack"`
+	}
+	if json.Unmarshal(raw, &e) != nil {
+		return string(raw)
+	}
+	s, _, _ := strings.Cut(e.Message, "\n")
+	if e.Name != "" && !strings.HasPrefix(s, e.Name) {
+		s = e.Name + ": " + s
+	}
+	if e.Name == "SyntaxError" {
+		lines := strings.SplitN(e.Stack, "\n", 4)
+		if len(lines) >= 3 && nodeErrorLine.MatchString(lines[0]) && strings.Contains(lines[2], "^") {
+			s += "\n    " + lines[1] + "\n    " + lines[2]
+		}
+	}
+	return s
+}
+
+// loadFix says what to do about a step module that failed to load.
+func loadFix(c *Component, ev driverEvent, where string) string {
+	var cause struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(ev.Error, &cause)
+	file := where
+	if i := strings.LastIndexByte(file, ':'); i > 0 {
+		file = file[:i]
+	}
+	switch {
+	case cause.Name == "SyntaxError" && where != "":
+		return fmt.Sprintf("correct the syntax error at %s (`node --check %s` %s shows it)", where, file, "in "+c.Dir)
+	case ev.MissingModule != "" && (strings.HasPrefix(ev.MissingModule, ".") || strings.HasPrefix(ev.MissingModule, "/")):
+		return fmt.Sprintf("%s requires %q, which does not exist: correct the path", orFunction(where, c), ev.MissingModule)
+	case ev.MissingModule != "":
+		return fmt.Sprintf("install the component's dependencies (`npm ci` in %s), and list %q in its package.json if it is not there", c.Dir, ev.MissingModule)
+	}
+	return fmt.Sprintf("the module of %q throws while it loads; run `node -e \"require('./%s')\"` in %s to see it without the harness", c.Function, strings.TrimPrefix(c.Main, "./"), c.Dir)
+}
+
+func orFunction(where string, c *Component) string {
+	if where != "" {
+		return where
+	}
+	return c.Main
 }

@@ -63,6 +63,10 @@ type run struct {
 	cur      *container
 	pending  map[int][2]int // emits not yet settled, by driver id: message and event index
 	msgIndex map[string]int // driver message id → index
+	// everReady is set once a container became ready; until then a
+	// container that fails to start is a run that could not be made.
+	everReady bool
+	notReady  *NotReadyError
 }
 
 // Run drives component c through scenario sc: it starts the mock
@@ -125,11 +129,15 @@ func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (
 	if err := json.Unmarshal(signIn, &signInObj); err != nil {
 		return Trace{}, fmt.Errorf("harness: sign-in response: %w", err)
 	}
+	keys, err := c.seedKeys(signInObj, p, d.Info())
+	if err != nil {
+		return Trace{}, err
+	}
 	pl := &platform{
 		flowID: flowID, stepID: stepID, accountID: accountID, user: apiUser, key: p.Random(32),
 		policy: c.KeysPolicy, stepFields: c.Cfg,
 		journal: p.Journal(), clock: p.Clock(), message: -1,
-		keys: map[string]any{c.CredentialField: signInObj},
+		keys: keys,
 	}
 	pln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -170,6 +178,9 @@ func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (
 	ru.finish()
 	if !r.Reveal {
 		ru.trace.Redact(p.Redactor())
+		if ru.notReady != nil {
+			ru.notReady.redact(p.Redactor())
+		}
 	}
 	return ru.trace, err
 }
@@ -243,6 +254,10 @@ func (ru *run) steps(ctx context.Context) error {
 		case st.Message != nil:
 			ru.message(ctx, i, msgN, st.Message)
 			msgN++
+			if ru.notReady != nil && !ru.everReady {
+				// The component's code never ran: nothing can be judged.
+				return ru.notReady
+			}
 		}
 	}
 	return nil
@@ -270,37 +285,56 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 	env := append(append([]string(nil), ru.env...), fmt.Sprintf("REFRESHPROOF_CLOCK_OFFSET_MS=%d", ru.p.Clock().Offset().Milliseconds()))
 	ct, err := startContainer(len(ru.trace.Containers), ru.c, env, ru.driver, ru.r.OutputLimit)
 	if err != nil {
+		ru.notReady = notReady(ru.c, "start", driverEvent{}, Container{}, nil, ru.c.Timeout)
+		ru.notReady.Cause = err.Error()
 		return err.Error(), false
 	}
 	ru.cur = ct
 	ru.trace.Containers = append(ru.trace.Containers, Container{Index: ct.index, Started: ct.started})
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
+	var lastUncaught driverEvent // an uncaught exception before ready, with its location
 	for {
 		select {
 		case ev, ok := <-ct.events:
 			if !ok {
 				<-ct.exited
-				detail := "the component's process exited before its sailor was ready"
+				ct.mu.Lock()
+				uncaught := append([]string(nil), ct.uncaught...)
+				ct.mu.Unlock()
 				ru.endContainer("setup-failed", 0)
-				return detail, false
+				ru.notReady = notReady(ru.c, "exit", lastUncaught, ru.trace.Containers[ct.index], uncaught, ru.c.Timeout)
+				return ru.notReady.Cause, false
 			}
 			switch ev.Ev {
 			case "ready":
+				ru.everReady = true
 				if ev.Node != "" {
 					ru.trace.Component.NodeVersion = ev.Node
+				}
+				if ev.Sailor != "" {
+					// The sailor the driver loaded, from its package.json.
+					ru.trace.Component.SailorVersion = ev.Sailor
 				}
 				return "", true
 			case "fatal":
 				detail := fmt.Sprintf("the sailor could not start the component (%s): %s", ev.Phase, errorText(ev.Error))
+				if loc := ev.Location.String(); loc != "" {
+					detail += " (at " + loc + ")"
+				}
 				ru.trace.Containers[ct.index].Fatal = detail
 				ru.endContainer("setup-failed", 2*time.Second)
+				ru.notReady = notReady(ru.c, ev.Phase, ev, ru.trace.Containers[ct.index], nil, ru.c.Timeout)
 				return detail, false
+			case "uncaughtException":
+				lastUncaught = ev
+				ru.handle(ev, -1, nil)
 			default:
 				ru.handle(ev, -1, nil)
 			}
 		case <-timer.C:
 			ru.endContainer("timeout", 0)
+			ru.notReady = notReady(ru.c, "timeout", driverEvent{}, ru.trace.Containers[ct.index], nil, ru.c.Timeout)
 			return "the component's sailor was not ready within the time limit", false
 		}
 	}
@@ -353,7 +387,7 @@ func (ru *run) handle(ev driverEvent, msg int, m *Message) {
 	}
 	switch ev.Ev {
 	case "emit":
-		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Last(), Truncated: ev.Truncated}
+		e := Event{ID: ev.ID, Name: ev.Name, Args: ev.Args, Time: time.UnixMilli(ev.T), JournalSeq: ru.p.Journal().Last(), Truncated: ev.Truncated, Unbound: ev.Unbound}
 		if ev.Truncated && len(e.Args) == 0 {
 			e.Args, _ = json.Marshal(ev.Preview)
 		}
@@ -375,6 +409,9 @@ func (ru *run) handle(ev driverEvent, msg int, m *Message) {
 			e.Settled = true
 			if ev.OK != nil && !*ev.OK {
 				e.SettleError = errorText(ev.Error)
+			}
+			if ev.OK != nil && *ev.OK && ev.Handled != nil && !*ev.Handled {
+				e.Unhandled = true
 			}
 			delete(ru.pending, ev.ID)
 		}

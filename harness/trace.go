@@ -129,6 +129,12 @@ type Event struct {
 	Settled     bool   `json:"settled"`
 	SettleError string `json:"settleError,omitempty"`
 	Truncated   bool   `json:"truncated,omitempty"`
+	// Unbound marks an emit called without the sailor's emitter as this
+	// (a detached this.emit): the sailor rejects it or, called on another
+	// object, finds no listener. Unhandled marks an emit that settled with
+	// no listener called, so nothing reached the platform.
+	Unbound   bool `json:"unbound,omitempty"`
+	Unhandled bool `json:"unhandled,omitempty"`
 }
 
 // Container is one component process.

@@ -330,21 +330,3 @@ func (p *Provider) adminLoad(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	writeJSON(w, 200, map[string]any{"status": "loaded", "provider": p.Dialect().Name(), "family": p.Initial().Family})
 }
-
-// ParseDuration parses a Go duration and also whole days ("90d"), which
-// token lifetimes are usually given in.
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.ParseFloat(n, 64)
-		if err != nil || days < 0 || days > 100*365 {
-			return 0, fmt.Errorf("mockprovider: bad duration %q", s)
-		}
-		return time.Duration(days * 24 * float64(time.Hour)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("mockprovider: bad duration %q", s)
-	}
-	return d, nil
-}

@@ -33,6 +33,42 @@ type Dialect interface {
 	Errors() []ErrorInfo
 	// Reset forgets per-run state the dialect keeps (a moved instance).
 	Reset()
+	// Info describes the provider to the rest of refreshproof (the
+	// harness, the rules, the CLI), so that they need not know it by name.
+	Info() Info
+}
+
+// Info is what refreshproof needs to know about a provider beyond its
+// wire format. Adding a provider means a dialect package that answers it,
+// and scenarios for the catalogue; nothing else switches on a provider's
+// name.
+type Info struct {
+	// Name is the provider's name in scenarios, flags and reports.
+	Name string `json:"name"`
+	// Title is the provider as people name it: "Salesforce".
+	Title string `json:"title"`
+	// ClientIDEnv and ClientSecretEnv are the environment variables the
+	// platform's components read the OAuth client from, most common first.
+	ClientIDEnv     []string `json:"clientIdEnv"`
+	ClientSecretEnv []string `json:"clientSecretEnv"`
+	// AuthSchemes are the Authorization schemes the API accepts an access
+	// token with, lower case ("bearer"; Salesforce also "oauth").
+	AuthSchemes []string `json:"authSchemes"`
+	// InstanceURL is true when token responses say where the API lives
+	// (Salesforce's instance_url) and clients must follow it.
+	InstanceURL bool `json:"instanceUrl,omitempty"`
+	// OmitsRefreshToken is true when refresh responses carry no
+	// refresh_token unless the provider rotates it (Salesforce), so a
+	// client must keep the one it has.
+	OmitsRefreshToken bool `json:"omitsRefreshToken,omitempty"`
+	// TokenPath is the token endpoint's path and APIBase the API root's,
+	// under the provider's base URL, as the dialect is configured.
+	TokenPath string `json:"tokenPath"`
+	APIBase   string `json:"apiBase"`
+	// TokenURL and AuthURL are the real token and authorization endpoints
+	// (components redirected to the mock call these).
+	TokenURL string `json:"tokenUrl"`
+	AuthURL  string `json:"authUrl"`
 }
 
 // ErrorInfo describes one named error of a dialect's catalogue.
@@ -107,6 +143,9 @@ type Exchange struct {
 	// Issued collects the labels of tokens the answer hands out; dialects
 	// append to it.
 	Issued []string
+	// Refusal is set by a dialect when the authority refused the refresh
+	// (the Failure of its *RefreshError); it reaches the journal entry.
+	Refusal RefreshFailure
 	// Note is added to the journal entry.
 	Note string
 

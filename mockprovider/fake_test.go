@@ -10,7 +10,10 @@ import (
 // dialect: POST /token (refresh_token grant) and GET /api/... with a bearer.
 type fakeDialect struct{}
 
-func (fakeDialect) Name() string    { return "fake" }
+func (fakeDialect) Name() string { return "fake" }
+func (fakeDialect) Info() Info {
+	return Info{Name: "fake", Title: "Fake", AuthSchemes: []string{"bearer"}, TokenPath: "/token", APIBase: "/api"}
+}
 func (fakeDialect) Hosts() []string { return []string{"auth.fake.test", "*.api.fake.test"} }
 func (fakeDialect) Defaults() Config {
 	return Config{Policy: &Policy{AccessTokenLifetime: 3600e9}, Clients: []Client{{ID: "client-1", Secret: "s3cret-value"}}, Scope: "read"}

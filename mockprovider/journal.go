@@ -2,6 +2,7 @@ package mockprovider
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -59,12 +60,45 @@ type Entry struct {
 	ResponseBody   string      `json:"responseBody,omitempty"`
 	// Rule names the scripted rule that produced or changed the response.
 	Rule string `json:"rule,omitempty"`
-	// Fault says what the rule did: "error", "status", "html", "drop",
-	// "truncate", "non-json", "omit", "delay".
-	Fault string `json:"fault,omitempty"`
-	// Note carries what else a reader needs (a refused refresh's reason,
-	// a truncated journal body).
+	// Faults say what the rule did, in the order it did them.
+	Faults []Fault `json:"faults,omitempty"`
+	// Refusal is why the token authority refused the refresh this
+	// exchange asked for (reuse detected, in flight, expired, ...).
+	Refusal RefreshFailure `json:"refusal,omitempty"`
+	// ClientGone is true when the client closed the connection before the
+	// answer was written (it gave up, or its process was killed): the
+	// response was never received.
+	ClientGone bool `json:"clientGone,omitempty"`
+	// Note carries what else a reader needs, in words (a truncated
+	// journal body, a revoked family).
 	Note string `json:"note,omitempty"`
+}
+
+// Fault is what a scripted rule did to an exchange.
+type Fault string
+
+// The faults a scripted rule can make.
+const (
+	FaultError    Fault = "error"    // a named error of the dialect's catalogue
+	FaultStatus   Fault = "status"   // a custom status, body or headers
+	FaultHTML     Fault = "html"     // an HTML page with status 200
+	FaultDrop     Fault = "drop"     // the connection closed without an answer
+	FaultTruncate Fault = "truncate" // the body cut short, then the connection closed
+	FaultNonJSON  Fault = "non-json" // a body that is not JSON
+	FaultOmit     Fault = "omit"     // fields left out of the dialect's answer
+	FaultDelay    Fault = "delay"    // the answer held back
+)
+
+// HasFault tells whether a scripted rule made fault f on e.
+func (e *Entry) HasFault(f Fault) bool { return slices.Contains(e.Faults, f) }
+
+// FaultText is the faults as one word list ("delay,error"), for logs.
+func (e *Entry) FaultText() string {
+	s := make([]string, len(e.Faults))
+	for i, f := range e.Faults {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ",")
 }
 
 // Counts are exact totals, kept even when old entries were evicted.
@@ -170,6 +204,7 @@ func (j *Journal) Entries(f Filter) []Entry {
 			c.Header = e.Header.Clone()
 			c.ResponseHeader = e.ResponseHeader.Clone()
 			c.Issued = append([]string(nil), e.Issued...)
+			c.Faults = append([]Fault(nil), e.Faults...)
 			if e.Presented != nil {
 				p := *e.Presented
 				c.Presented = &p

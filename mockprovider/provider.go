@@ -405,41 +405,44 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var resp *Response
-	var faults []string
+	var faults []Fault
 	if rule != nil {
 		entry.Rule = rule.Name
 		rs := rule.Respond
 		if rs.Delay > 0 {
-			faults = append(faults, "delay")
+			faults = append(faults, FaultDelay)
 			t := time.NewTimer(rs.Delay)
 			select {
 			case <-t.C:
 			case <-r.Context().Done():
+				// The client gave up (a timeout, or its process was killed):
+				// whatever is answered now is never received.
+				entry.ClientGone = true
 			case <-p.closed:
 			}
 			t.Stop()
 		}
 		switch {
 		case rs.Drop:
-			faults = append(faults, "drop")
-			entry.Fault = strings.Join(faults, ",")
+			faults = append(faults, FaultDrop)
+			entry.Faults = faults
 			entry.Status = 0
 			entry.Note = strings.TrimSpace(entry.Note + " connection closed without an answer")
 			p.record(&entry, start, journal)
 			dropConnection(w)
 			return
 		case rs.Error != "":
-			faults = append(faults, "error")
+			faults = append(faults, FaultError)
 			var ok bool
 			resp, ok = d.Error(rs.Error, x)
 			if !ok { // validated at load; a dialect swapped under a rule lands here
 				resp = &Response{Status: 500, Body: []byte("unknown scripted error " + rs.Error)}
 			}
 		case rs.HTML:
-			faults = append(faults, "html")
+			faults = append(faults, FaultHTML)
 			resp = &Response{Status: 200, Header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, Body: []byte(htmlPage)}
 		case rs.Status != 0 || rs.Body != "":
-			faults = append(faults, "status")
+			faults = append(faults, FaultStatus)
 			st := rs.Status
 			if st == 0 {
 				st = 200
@@ -465,12 +468,12 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if len(rs.Omit) > 0 {
 				if b, ok := omitFields(resp.Body, rs.Omit); ok {
 					resp.Body = b
-					faults = append(faults, "omit")
+					faults = append(faults, FaultOmit)
 				}
 			}
 			if rs.NonJSON {
 				resp.Body = []byte(nonJSONBody)
-				faults = append(faults, "non-json")
+				faults = append(faults, FaultNonJSON)
 			}
 			for k, v := range rs.Header {
 				if resp.Header == nil {
@@ -479,8 +482,8 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				resp.Header.Set(k, v)
 			}
 			if rs.Truncate {
-				faults = append(faults, "truncate")
-				entry.Fault = strings.Join(faults, ",")
+				faults = append(faults, FaultTruncate)
+				entry.Faults = faults
 				entry.Issued = x.Issued
 				entry.Note = strings.TrimSpace(x.Note + " body truncated, connection closed")
 				p.writeTruncated(w, resp, &entry, start, journal)
@@ -488,8 +491,9 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	entry.Fault = strings.Join(faults, ",")
+	entry.Faults = faults
 	entry.Issued = x.Issued
+	entry.Refusal = x.Refusal
 	entry.Note = strings.TrimSpace(entry.Note + " " + x.Note)
 	p.finish(w, resp, &entry, start, journal)
 }

@@ -79,7 +79,7 @@ func TestScriptedFaults(t *testing.T) {
 				t.Fatalf("second refresh: %v %v %s", err, resp, body)
 			}
 			es := p.Journal().Entries(Filter{Kinds: []Kind{KindToken}})
-			if len(es) != 2 || es[0].Rule != "r1" || es[0].Fault != tc.fault || es[1].Rule != "" || es[0].Ordinal != 1 || es[1].Ordinal != 2 {
+			if len(es) != 2 || es[0].Rule != "r1" || es[0].FaultText() != tc.fault || es[1].Rule != "" || es[0].Ordinal != 1 || es[1].Ordinal != 2 {
 				t.Fatalf("journal: %+v", es)
 			}
 			if tc.respond.Error != "" || tc.respond.Drop || tc.respond.HTML {

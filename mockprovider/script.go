@@ -246,8 +246,10 @@ func (s *script) pick(x *Exchange, state TokenState) (*Rule, int) {
 	return nil, ord
 }
 
-// Suggest returns the candidate closest to s when it is close enough to be
-// a likely typo, else "".
+// Suggest returns the candidate s is likely a typo of, else "": the
+// closest by edit distance when it is close enough, else one that shares
+// a long prefix with s ("rotation" for "rotate"). It is the one suggester
+// behind every "did you mean" of refreshproof.
 func Suggest(s string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
@@ -257,6 +259,21 @@ func Suggest(s string, candidates []string) string {
 		}
 	}
 	if bestD <= max(2, len(s)/3) {
+		return best
+	}
+	best, bestN := "", 0
+	ls := strings.ToLower(s)
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		n := 0
+		for n < len(ls) && n < len(lc) && ls[n] == lc[n] {
+			n++
+		}
+		if n > bestN {
+			best, bestN = c, n
+		}
+	}
+	if bestN >= 4 && bestN*3 >= len(s)*2 {
 		return best
 	}
 	return ""

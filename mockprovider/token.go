@@ -58,6 +58,19 @@ type Policy struct {
 	// with the same refresh token is still being answered (Salesforce since
 	// Summer '24: "token request is already being processed").
 	RejectConcurrentRefresh bool `json:"rejectConcurrentRefresh,omitempty"`
+	// ConcurrentRefreshWindow, under RejectConcurrentRefresh, also counts
+	// a refresh as concurrent when it presents the same refresh token
+	// within this long after another one with it arrived, even if that
+	// one has been answered already. Clients that refresh once per failed
+	// call send their refreshes a few milliseconds apart, while a mock
+	// answers each in under a millisecond: without a window they would
+	// never overlap. Salesforce documents the refusal, not its window
+	// [unverified], and a window also refuses a client that refreshes
+	// again right after an answer, so it is a scenario option (the
+	// concurrent-401 scenarios set 50ms: refreshes that Node.js clients
+	// start together arrive 1 to 8 ms apart). Zero means only while the
+	// other refresh is being answered.
+	ConcurrentRefreshWindow time.Duration `json:"concurrentRefreshWindow,omitempty"`
 }
 
 func (p Policy) accessLifetime() time.Duration {
@@ -242,6 +255,9 @@ type Authority struct {
 	families map[string]*family
 	order    []*family
 	inflight map[string]int
+	// started holds when a refresh with each refresh token last arrived,
+	// within the concurrent-refresh window.
+	started  map[string]time.Time
 	atN, rtN int
 
 	// red redacts every kept token (and what the provider adds).
@@ -291,6 +307,7 @@ func (a *Authority) resetLocked() {
 	a.families = map[string]*family{}
 	a.order = nil
 	a.inflight = map[string]int{}
+	a.started = map[string]time.Time{}
 	a.atN, a.rtN = 0, 0
 	a.red = &Redactor{}
 	a.queue, a.qHead = nil, 0
@@ -566,16 +583,29 @@ func (a *Authority) MintAt(clientID, scope string, now time.Time) Grant {
 
 // BeginRefresh marks a refresh with refreshToken as being answered until
 // the returned function is called. Under RejectConcurrentRefresh a second
-// BeginRefresh for the same token fails with FailInFlight meanwhile.
+// BeginRefresh for the same token fails with FailInFlight meanwhile, and
+// within the policy's ConcurrentRefreshWindow after the first arrived.
 func (a *Authority) BeginRefresh(refreshToken string) (done func(), err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.policy.RejectConcurrentRefresh && a.inflight[refreshToken] > 0 {
-		var tok Token
-		if t, ok := a.lookupLocked(refreshToken); ok {
-			tok = a.copyLocked(t, a.clock.Now())
+	now := time.Now()
+	if a.policy.RejectConcurrentRefresh {
+		w := a.policy.ConcurrentRefreshWindow
+		for k, at := range a.started {
+			if now.Sub(at) > w {
+				delete(a.started, k) // keeps the map as small as the window
+			}
 		}
-		return func() {}, &RefreshError{Failure: FailInFlight, Token: tok}
+		if at, recent := a.started[refreshToken]; a.inflight[refreshToken] > 0 || (recent && now.Sub(at) <= w) {
+			var tok Token
+			if t, ok := a.lookupLocked(refreshToken); ok {
+				tok = a.copyLocked(t, a.clock.Now())
+			}
+			return func() {}, &RefreshError{Failure: FailInFlight, Token: tok}
+		}
+		if w > 0 {
+			a.started[refreshToken] = now
+		}
 	}
 	a.inflight[refreshToken]++
 	var once sync.Once

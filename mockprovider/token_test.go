@@ -184,6 +184,34 @@ func TestBeginRefreshRejectsConcurrent(t *testing.T) {
 	done2()
 }
 
+// TestConcurrentRefreshWindow: refreshes a client starts together reach
+// the server a few milliseconds apart, each answered before the next
+// arrives; within the window they still count as concurrent.
+func TestConcurrentRefreshWindow(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{RejectConcurrentRefresh: true, ConcurrentRefreshWindow: 200 * time.Millisecond}, nil, 1)
+	g := a.Mint("c", "")
+	done, err := a.BeginRefresh(g.Refresh.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done() // answered already
+	if _, err := a.BeginRefresh(g.Refresh.Value); refreshFailure(t, err) != FailInFlight {
+		t.Fatalf("a refresh within the window: %v, want in-flight", err)
+	}
+	other := a.Mint("c", "")
+	if done, err := a.BeginRefresh(other.Refresh.Value); err != nil {
+		t.Fatalf("another family's refresh token: %v", err)
+	} else {
+		done()
+	}
+	time.Sleep(250 * time.Millisecond)
+	done, err = a.BeginRefresh(g.Refresh.Value)
+	if err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+	done()
+}
+
 // TestConcurrentRefreshSameToken races many refreshes with one refresh
 // token: under revoke-old exactly one wins; under reuse detection the
 // losers revoke the family; under keep-old all win with distinct tokens.

@@ -32,11 +32,11 @@ func Example() {
 	//
 	// Component **my-component**, function `query`, provider **salesforce**, strategy **on-401**. refreshproof v0.1.0, started 2026-03-14 09:00:00 UTC, took 0s.
 	//
-	// 0 passed, 1 failed, 0 skipped, 0 expected failures, 0 unexpected passes.
+	// 0 passed, 1 failed, 0 warned, 0 skipped, 0 expected failures, 0 unexpected passes.
 	//
-	// | | Rule | Name | Passed | Failed | Skipped |
-	// |---|---|---|--:|--:|--:|
-	// | ❌ | R02 | refresh-once-on-401 | 0 | 1 | 0 |
+	// | | Rule | Name | Passed | Failed | Warned | Skipped |
+	// |---|---|---|--:|--:|--:|--:|
+	// | ❌ | R02 | refresh-once-on-401 | 0 | 1 | 0 | 0 |
 	//
 	// ## Failures
 	//
@@ -60,5 +60,5 @@ func ExampleMerge() {
 	}
 	fmt.Printf("%+v\n", reports.Summarize(merged).Totals)
 	// Output:
-	// {Passed:1 Failed:1 Skipped:0 ExpectedFailures:0 UnexpectedPasses:0}
+	// {Passed:1 Failed:1 Warned:0 Skipped:0 ExpectedFailures:0 UnexpectedPasses:0}
 }

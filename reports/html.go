@@ -21,7 +21,8 @@ type htmlView struct {
 	Totals                   Counts
 	Rules                    []htmlRule
 	Errors                   []ScenarioError
-	Failures                 []htmlResult
+	Failures                 []htmlResult // root causes, each with its consequences
+	Warnings                 []htmlResult
 	Others                   []htmlResult
 	Scenarios                []htmlScenario
 }
@@ -34,6 +35,7 @@ type htmlFact struct{ Name, Value string }
 var htmlMark = map[Status]string{
 	Passed:          "✓",
 	Failed:          "✗",
+	Warned:          "▲",
 	Skipped:         "–",
 	ExpectedFailure: "⚠",
 	UnexpectedPass:  "!",
@@ -51,6 +53,9 @@ type htmlResult struct {
 	Note          string
 	Rows          []htmlRow
 	OmittedAfter  int
+	// Consequences are the failures and warnings of the same scenario
+	// that follow from this one.
+	Consequences []htmlResult
 }
 
 type htmlRow struct {
@@ -91,7 +96,7 @@ func newHTMLView(rec *Record) htmlView {
 		Headline: sum.Headline(),
 		Verdict:  string(sum.Verdict),
 		Totals:   sum.Totals,
-		Errors:   rec.Errors,
+		Errors:   append(append([]ScenarioError(nil), rec.Errors...), notExercised(rec.NotExercised)...),
 	}
 	name := c.Name
 	if c.Version != "" {
@@ -114,10 +119,20 @@ func newHTMLView(rec *Record) htmlView {
 		hr := htmlResult{Result: res, Rule: ruleOf(rec, res.RuleID), Emoji: htmlMark[res.Status],
 			Anchor: fmt.Sprintf("result-%d-%s", i+1, anchor(res.RuleID+"-"+res.Scenario))}
 		switch res.Status {
-		case Failed:
+		case Failed, Warned:
+			if res.CausedBy != "" {
+				continue // shown under its cause
+			}
 			if tr := traceOf(rec, res.Scenario); tr != nil && len(res.Evidence) > 0 {
 				rows, after := limit(timeline(tr, res.Evidence, involved(tr, res.Evidence)), 4*maxRows)
 				hr.Rows, hr.OmittedAfter = htmlRows(tr, rows), after
+			}
+			for _, c := range consequencesOf(rec, res) {
+				hr.Consequences = append(hr.Consequences, htmlResult{Result: c, Rule: ruleOf(rec, c.RuleID), Emoji: htmlMark[c.Status]})
+			}
+			if res.Status == Warned {
+				v.Warnings = append(v.Warnings, hr)
+				continue
 			}
 			v.Failures = append(v.Failures, hr)
 		case ExpectedFailure:
@@ -126,11 +141,6 @@ func newHTMLView(rec *Record) htmlView {
 		case UnexpectedPass:
 			hr.Note = "expected to fail (" + res.Reason + ") but passed: remove the expectation from refreshproof.yaml"
 			v.Others = append(v.Others, hr)
-		case Passed:
-			if len(res.Warnings) > 0 {
-				hr.Note = "passed with warnings"
-				v.Others = append(v.Others, hr)
-			}
 		}
 	}
 	for i := range rec.Traces {
@@ -215,4 +225,14 @@ func anchor(s string) string {
 		}
 		return '-'
 	}, s)
+}
+
+// notExercised shows scenarios that judged nothing with the scenarios that
+// could not run: neither is a pass.
+func notExercised(list []ScenarioError) []ScenarioError {
+	out := make([]ScenarioError, len(list))
+	for i, se := range list {
+		out[i] = ScenarioError{Scenario: se.Scenario + " (did not exercise the component)", Error: se.Error}
+	}
+	return out
 }

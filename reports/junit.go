@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -99,8 +100,35 @@ func WriteJUnit(w io.Writer, rec Record) error {
 	share := caseTimes(rec)
 
 	doc := junitSuites{Name: "refreshproof " + describe(rec.Component), Time: seconds(rec.Duration)}
-	for _, rs := range sum.Rules {
-		suite := junitSuite{Name: rs.Rule.Title(), Timestamp: stamp, ID: len(doc.Suites), Package: pkg, Properties: props}
+	// Root causes first: the rules that failed on their own, then those
+	// that failed only as a consequence of another, then the rest.
+	rank := func(rs RuleSummary) int {
+		switch {
+		case rs.Status == Failed && rs.Primaries > 0:
+			return 0
+		case rs.Status == Failed:
+			return 1
+		}
+		return 2
+	}
+	rules := slices.Clone(sum.Rules)
+	slices.SortStableFunc(rules, func(a, b RuleSummary) int { return rank(a) - rank(b) })
+	for _, rs := range rules {
+		suite := junitSuite{Name: rs.Rule.Title(), Timestamp: stamp, ID: len(doc.Suites), Package: pkg, Properties: slices.Clone(props)}
+		if rs.Counts.Warned > 0 {
+			suite.Properties = append(suite.Properties, junitProperty{"warnings", fmt.Sprint(rs.Counts.Warned)})
+		}
+		var causes []string
+		for _, res := range rec.Results {
+			if res.RuleID == rs.Rule.ID && res.CausedBy != "" && (res.Status == Failed || res.Status == Warned) {
+				causes = append(causes, res.Scenario+": "+res.CausedBy)
+			}
+		}
+		if len(causes) > 0 {
+			// A consequence still fails its rule; this says which failure
+			// it follows from, so a reader fixes that one.
+			suite.Properties = append(suite.Properties, junitProperty{"causedBy", strings.Join(causes, "; ")})
+		}
 		class := pkg + "." + classPart(rs.Rule.ID+"-"+rs.Rule.Name)
 		var d time.Duration
 		for _, res := range rec.Results {
@@ -122,13 +150,15 @@ func WriteJUnit(w io.Writer, rec Record) error {
 				suite.Skipped++
 			case UnexpectedPass:
 				out = append(out, fmt.Sprintf("expected to fail (%s), but passed: remove the expectation from refreshproof.yaml", res.Reason))
-			}
-			if res.Status != Failed && res.Status != ExpectedFailure {
+			case Warned:
+				// JUnit has no warning; CI systems show system-out, and the
+				// GitHub template annotates from the run record.
+				out = append(out, "WARNING: "+failureText(&rec, res))
+			case Passed:
+				// Records made before the warned status carry warnings on
+				// passes.
 				for _, wn := range res.Warnings {
 					out = append(out, "warning: "+wn)
-				}
-				if res.Message != "" && res.Status != Skipped {
-					out = append(out, res.Message)
 				}
 			}
 			c.SystemOut = newCDATA(strings.Join(out, "\n"))
@@ -149,6 +179,15 @@ func WriteJUnit(w io.Writer, rec Record) error {
 				Error: &junitProblem{Message: firstLine(se.Error), Type: "scenario-error", Text: xmlText(se.Error)}})
 		}
 		suite.Tests, suite.Errors = len(suite.Cases), len(suite.Cases)
+		doc.Suites = append(doc.Suites, suite)
+	}
+	if len(rec.NotExercised) > 0 {
+		suite := junitSuite{Name: "scenarios that did not exercise the component", Timestamp: stamp, ID: len(doc.Suites), Package: pkg, Properties: props, Time: seconds(0)}
+		for _, se := range rec.NotExercised {
+			suite.Cases = append(suite.Cases, junitCase{Name: "[exercised] " + se.Scenario, Classname: pkg + ".scenarios", Time: seconds(0),
+				Skipped: &junitProblem{Message: "not exercised: " + firstLine(se.Error)}})
+		}
+		suite.Tests, suite.Skipped = len(suite.Cases), len(suite.Cases)
 		doc.Suites = append(doc.Suites, suite)
 	}
 	for _, s := range doc.Suites {
@@ -182,6 +221,9 @@ func junitProperties(rec Record) []junitProperty {
 		{"sailor.version", c.SailorVersion},
 		{"tool.version", rec.Tool},
 		{"record.version", fmt.Sprint(rec.Version)},
+	}
+	if rec.Strict {
+		p = append(p, junitProperty{"strict", "true"})
 	}
 	out := p[:0]
 	for _, x := range p {
@@ -231,7 +273,7 @@ func failureText(rec *Record, res Result) string {
 	if res.Reason != "" && res.Status == ExpectedFailure {
 		fmt.Fprintf(&b, "\nExpected to fail: %s\n", res.Reason)
 	}
-	if len(res.Warnings) > 0 {
+	if len(res.Warnings) > 0 && res.Status != Warned {
 		b.WriteString("\nWarnings:\n")
 		for _, wn := range res.Warnings {
 			fmt.Fprintf(&b, "  - %s\n", wn)

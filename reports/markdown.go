@@ -9,6 +9,7 @@ import (
 var statusEmoji = map[Status]string{
 	Passed:          "✅",
 	Failed:          "❌",
+	Warned:          "🟡",
 	Skipped:         "⏭️",
 	ExpectedFailure: "⚠️",
 	UnexpectedPass:  "❗",
@@ -35,11 +36,11 @@ func WriteMarkdown(w io.Writer, rec Record) error {
 	}
 	fmt.Fprintf(&b, ". %s, started %s, took %s.\n\n", mdText(rec.Tool), rec.Started.UTC().Format("2006-01-02 15:04:05 UTC"), rec.Duration.Round(1e6))
 	t := sum.Totals
-	fmt.Fprintf(&b, "%d passed, %d failed, %d skipped, %d %s, %d %s.\n\n", t.Passed, t.Failed, t.Skipped,
+	fmt.Fprintf(&b, "%d passed, %d failed, %d warned, %d skipped, %d %s, %d %s.\n\n", t.Passed, t.Failed, t.Warned, t.Skipped,
 		t.ExpectedFailures, plural(t.ExpectedFailures, "expected failure", "expected failures"),
 		t.UnexpectedPasses, plural(t.UnexpectedPasses, "unexpected pass", "unexpected passes"))
 
-	b.WriteString("| | Rule | Name | Passed | Failed | Skipped |\n|---|---|---|--:|--:|--:|\n")
+	b.WriteString("| | Rule | Name | Passed | Failed | Warned | Skipped |\n|---|---|---|--:|--:|--:|--:|\n")
 	for _, rs := range sum.Rules {
 		name := mdText(rs.Rule.Name)
 		if rs.Rule.Doc != "" && name != "" {
@@ -54,7 +55,11 @@ func WriteMarkdown(w io.Writer, rec Record) error {
 		if n.UnexpectedPasses > 0 {
 			passed += fmt.Sprintf(" (+%d unexpected)", n.UnexpectedPasses)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s |\n", statusEmoji[rs.Status], mdText(rs.Rule.ID), name, passed, n.Failed, skipped)
+		failed := fmt.Sprint(n.Failed)
+		if rs.Consequences > 0 {
+			failed += fmt.Sprintf(" (%d as a consequence)", rs.Consequences)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %s |\n", statusEmoji[rs.Status], mdText(rs.Rule.ID), name, passed, failed, n.Warned, skipped)
 	}
 	b.WriteString("\n")
 
@@ -65,25 +70,39 @@ func WriteMarkdown(w io.Writer, rec Record) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(rec.NotExercised) > 0 {
+		b.WriteString("## ⚠️ Scenarios that did not exercise the component\n\nNothing was judged in these; their rules are skipped, not passed.\n\n")
+		for _, se := range rec.NotExercised {
+			fmt.Fprintf(&b, "- **%s**: %s\n", mdText(se.Scenario), mdText(firstLine(se.Error)))
+		}
+		b.WriteString("\n")
+	}
 
-	failures := 0
-	for _, res := range rec.Results {
-		if res.Status == Failed {
-			if failures == 0 {
-				b.WriteString("## Failures\n\n")
+	// Root causes with their consequences under them, then warnings.
+	for _, sec := range []struct {
+		status Status
+		title  string
+	}{{Failed, "Failures"}, {Warned, "Warnings"}} {
+		n := 0
+		for _, res := range rec.Results {
+			if res.Status != sec.status || res.CausedBy != "" {
+				continue
 			}
-			failures++
+			if n == 0 {
+				fmt.Fprintf(&b, "## %s\n\n", sec.title)
+			}
+			n++
 			writeMarkdownResult(&b, &rec, res)
 		}
 	}
 	var others []Result
 	for _, res := range rec.Results {
-		if res.Status == ExpectedFailure || res.Status == UnexpectedPass || (res.Status == Passed && len(res.Warnings) > 0) {
+		if res.Status == ExpectedFailure || res.Status == UnexpectedPass {
 			others = append(others, res)
 		}
 	}
 	if len(others) > 0 {
-		b.WriteString("## Expected failures, unexpected passes and warnings\n\n")
+		b.WriteString("## Expected failures and unexpected passes\n\n")
 		for _, res := range others {
 			ri := ruleOf(&rec, res.RuleID)
 			fmt.Fprintf(&b, "- %s **%s** on %s", statusEmoji[res.Status], mdText(ri.Title()), mdText(res.Scenario))
@@ -108,14 +127,19 @@ func WriteMarkdown(w io.Writer, rec Record) error {
 
 func writeMarkdownResult(b *strings.Builder, rec *Record, res Result) {
 	ri := ruleOf(rec, res.RuleID)
-	fmt.Fprintf(b, "### ❌ %s on %s\n\n", mdText(ri.Title()), mdText(res.Scenario))
+	fmt.Fprintf(b, "### %s %s on %s\n\n", statusEmoji[res.Status], mdText(ri.Title()), mdText(res.Scenario))
 	fence := codeFence(res.Message)
 	fmt.Fprintf(b, "%stext\n%s\n%s\n\n", fence, strings.TrimRight(res.Message, "\n"), fence)
-	for _, wn := range res.Warnings {
-		fmt.Fprintf(b, "- warning: %s\n", mdText(wn))
+	if res.Status == Failed {
+		for _, wn := range res.Warnings {
+			fmt.Fprintf(b, "- warning: %s\n", mdText(firstLine(wn)))
+		}
+		if len(res.Warnings) > 0 {
+			b.WriteString("\n")
+		}
 	}
-	if len(res.Warnings) > 0 {
-		b.WriteString("\n")
+	for _, c := range consequencesOf(rec, res) {
+		fmt.Fprintf(b, "- consequence: %s %s **%s** on %s: %s (the fix above cures it)\n", statusEmoji[c.Status], map[Status]string{Failed: "fails", Warned: "warns"}[c.Status], mdText(ruleOf(rec, c.RuleID).Title()), mdText(c.Scenario), mdText(c.Summary))
 	}
 	tr := traceOf(rec, res.Scenario)
 	if tr == nil || len(res.Evidence) == 0 {
@@ -246,4 +270,15 @@ func codeFence(s string) string {
 		}
 	}
 	return strings.Repeat("`", max(3, longest+1))
+}
+
+// consequencesOf are the results on res's scenario that follow from it.
+func consequencesOf(rec *Record, res Result) []Result {
+	var out []Result
+	for _, c := range rec.Results {
+		if c.Scenario == res.Scenario && c.CausedBy == res.RuleID && c.RuleID != res.RuleID && (c.Status == Failed || c.Status == Warned) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -16,7 +16,7 @@ func TestMarkdownFailureDiagram(t *testing.T) {
 	md := string(render(t, func(b *bytes.Buffer) error { return WriteMarkdown(b, sampleRecord()) }))
 	for _, want := range []string{
 		"# ❌ refreshproof: FAILED: 1 of 5 rules failed (2 scenarios, 1 could not run)",
-		"| ❌ | R07 | [uses-rotated-refresh-token](https://github.com/refreshproof/refreshproof/blob/main/docs/rules.md#r07-uses-rotated-refresh-token) | 0 | 1 | 1 |",
+		"| ❌ | R07 | [uses-rotated-refresh-token](https://github.com/refreshproof/refreshproof/blob/main/docs/rules.md#r07-uses-rotated-refresh-token) | 0 | 1 | 0 | 1 |",
 		"### ❌ \\[R07\\] uses-rotated-refresh-token on salesforce/rotation",
 		"```mermaid\nsequenceDiagram\n    participant C as Component\n    participant T as Token endpoint\n    participant A as API\n    participant P as Platform\n",
 		"        C->>T: #35;6 POST /services/oauth2/token (RT#35;1, rotated)\n        T-->>C: 400 invalid_grant\n    end\n",

@@ -39,6 +39,12 @@ type Record struct {
 	Traces []harness.Trace `json:"traces"`
 	// Errors lists the scenarios that could not run.
 	Errors []ScenarioError `json:"errors,omitempty"`
+	// Strict is true when warnings were judged as failures (--strict).
+	Strict bool `json:"strict,omitempty"`
+	// NotExercised lists the scenarios that ran but did not exercise the
+	// component (it never presented a token the provider issued), with
+	// why: their passes are recorded as skips, since they judged nothing.
+	NotExercised []ScenarioError `json:"notExercised,omitempty"`
 }
 
 // Component identifies the component under test and how it was run.
@@ -85,6 +91,11 @@ const (
 	Passed Status = "passed"
 	// Failed: the trace shows a violation.
 	Failed Status = "failed"
+	// Warned: nothing the rule requires was violated, but something it
+	// recommends was not done (or the harness cut the scenario short);
+	// Result.Warnings say what. A warning does not fail the run unless it
+	// was made with --strict, which records warnings as failures.
+	Warned Status = "warned"
 	// Skipped: the rule does not apply to the strategy or the scenario
 	// did not exercise it; Result.Reason says which.
 	Skipped Status = "skipped"
@@ -96,7 +107,7 @@ const (
 	UnexpectedPass Status = "unexpected-pass"
 )
 
-var statuses = []Status{Passed, Failed, Skipped, ExpectedFailure, UnexpectedPass}
+var statuses = []Status{Passed, Failed, Warned, Skipped, ExpectedFailure, UnexpectedPass}
 
 // Result is the verdict of one rule on one scenario.
 type Result struct {
@@ -114,6 +125,21 @@ type Result struct {
 	Evidence []int64 `json:"evidence,omitempty"`
 	// Reason says why a rule was skipped, or why a failure is expected.
 	Reason string `json:"reason,omitempty"`
+	// Summary is the first finding (or warning) in one sentence.
+	Summary string `json:"summary,omitempty"`
+	// CausedBy names the rule whose failure on the same scenario this
+	// result follows from, and Cause that failure's summary. Empty on a
+	// failure means it is a root cause (a primary finding): reports show
+	// primaries first and their consequences under them. A consequence
+	// still counts as a failure of its own rule.
+	CausedBy string `json:"causedBy,omitempty"`
+	Cause    string `json:"cause,omitempty"`
+}
+
+// Primary tells whether r is a finding of its own: a failure, warning or
+// expected failure that follows from no other rule's.
+func (r Result) Primary() bool {
+	return r.CausedBy == "" && (r.Status == Failed || r.Status == Warned || r.Status == ExpectedFailure)
 }
 
 // ScenarioError is a scenario that could not run.
@@ -178,7 +204,7 @@ func Merge(records ...Record) (Record, error) {
 	}
 	out := records[0]
 	out.Rules = slices.Clone(out.Rules)
-	out.Results, out.Traces, out.Errors = nil, nil, nil
+	out.Results, out.Traces, out.Errors, out.NotExercised = nil, nil, nil, nil
 	end := out.Started.Add(out.Duration)
 	seen := map[string]int{} // scenario -> index of the record that supplied it
 	for i, rec := range records {
@@ -241,6 +267,11 @@ func Merge(records ...Record) (Record, error) {
 				out.Errors = append(out.Errors, se)
 			}
 		}
+		for _, se := range rec.NotExercised {
+			if !slices.Contains(out.NotExercised, se) {
+				out.NotExercised = append(out.NotExercised, se)
+			}
+		}
 	}
 	out.Duration = end.Sub(out.Started)
 	return out, nil
@@ -282,12 +313,16 @@ const (
 	// VerdictIncomplete: no rule failed, but a scenario could not run, so
 	// the rules it would have judged are unknown.
 	VerdictIncomplete Verdict = "incomplete"
+	// VerdictNotExercised: no rule failed, and no scenario exercised the
+	// component: the run judged nothing, which is not a pass.
+	VerdictNotExercised Verdict = "not-exercised"
 )
 
 // Counts counts results by status.
 type Counts struct {
 	Passed           int `json:"passed"`
 	Failed           int `json:"failed"`
+	Warned           int `json:"warned"`
 	Skipped          int `json:"skipped"`
 	ExpectedFailures int `json:"expectedFailures"`
 	UnexpectedPasses int `json:"unexpectedPasses"`
@@ -299,6 +334,8 @@ func (c *Counts) add(s Status) {
 		c.Passed++
 	case Failed:
 		c.Failed++
+	case Warned:
+		c.Warned++
 	case Skipped:
 		c.Skipped++
 	case ExpectedFailure:
@@ -310,7 +347,7 @@ func (c *Counts) add(s Status) {
 
 // Total is the number of results counted.
 func (c Counts) Total() int {
-	return c.Passed + c.Failed + c.Skipped + c.ExpectedFailures + c.UnexpectedPasses
+	return c.Passed + c.Failed + c.Warned + c.Skipped + c.ExpectedFailures + c.UnexpectedPasses
 }
 
 // RuleSummary is one rule's results over all scenarios.
@@ -319,10 +356,13 @@ type RuleSummary struct {
 	Counts Counts
 	// Status is the rule's overall status: Failed if it failed on any
 	// scenario; else ExpectedFailure if a failure was expected; else
-	// UnexpectedPass if an expected failure passed; else Passed if it
-	// passed on any scenario; else Skipped (also when no scenario judged
-	// it).
+	// UnexpectedPass if an expected failure passed; else Warned if it
+	// warned on any scenario; else Passed if it passed on any scenario;
+	// else Skipped (also when no scenario judged it).
 	Status Status
+	// Primaries counts the failures of the rule that are root causes,
+	// Consequences those that follow from another rule's failure.
+	Primaries, Consequences int
 }
 
 // Summary is a run at a glance: the verdict, and the results per rule and
@@ -331,11 +371,13 @@ type Summary struct {
 	Verdict Verdict
 	Rules   []RuleSummary
 	Totals  Counts
-	// FailedRules counts the rules whose Status is Failed.
-	FailedRules int
+	// FailedRules counts the rules whose Status is Failed, PrimaryRules
+	// those of them with a failure that is a root cause, and WarnedRules
+	// the rules whose Status is Warned.
+	FailedRules, PrimaryRules, WarnedRules int
 	// Scenarios counts the scenarios that ran; Errors those that could
-	// not.
-	Scenarios, Errors int
+	// not; NotExercised those that ran without exercising the component.
+	Scenarios, Errors, NotExercised int
 }
 
 // Summarize counts r's results per rule, in the order of r.Rules; rules
@@ -360,6 +402,13 @@ func Summarize(r Record) Summary {
 		}
 		s.Rules[i].Counts.add(res.Status)
 		s.Totals.add(res.Status)
+		if res.Status == Failed {
+			if res.CausedBy == "" {
+				s.Rules[i].Primaries++
+			} else {
+				s.Rules[i].Consequences++
+			}
+		}
 		scenarios[res.Scenario] = true
 	}
 	for _, tr := range r.Traces {
@@ -372,22 +421,30 @@ func Summarize(r Record) Summary {
 		case c.Failed > 0:
 			rs.Status = Failed
 			s.FailedRules++
+			if rs.Primaries > 0 {
+				s.PrimaryRules++
+			}
 		case c.ExpectedFailures > 0:
 			rs.Status = ExpectedFailure
 		case c.UnexpectedPasses > 0:
 			rs.Status = UnexpectedPass
+		case c.Warned > 0:
+			rs.Status = Warned
+			s.WarnedRules++
 		case c.Passed > 0:
 			rs.Status = Passed
 		default:
 			rs.Status = Skipped
 		}
 	}
-	s.Scenarios, s.Errors = len(scenarios), len(r.Errors)
+	s.Scenarios, s.Errors, s.NotExercised = len(scenarios), len(r.Errors), len(r.NotExercised)
 	switch {
 	case s.Totals.Failed > 0:
 		s.Verdict = VerdictFailed
 	case s.Errors > 0:
 		s.Verdict = VerdictIncomplete
+	case len(r.Traces) > 0 && s.NotExercised >= len(r.Traces):
+		s.Verdict = VerdictNotExercised
 	default:
 		s.Verdict = VerdictPassed
 	}
@@ -396,14 +453,15 @@ func Summarize(r Record) Summary {
 
 // ExitCode is the exit status `refreshproof check` and `refreshproof
 // report` end with for r: 1 when a rule failed, 2 when no rule failed but
-// a scenario could not run (the run is incomplete), 0 otherwise. Expected
+// a scenario could not run (the run is incomplete) or no scenario
+// exercised the component (the run judged nothing), 0 otherwise. Expected
 // failures do not fail the run, and neither do unexpected passes: they are
 // reported so that the expectation can be removed.
 func ExitCode(r Record) int {
 	switch Summarize(r).Verdict {
 	case VerdictFailed:
 		return 1
-	case VerdictIncomplete:
+	case VerdictIncomplete, VerdictNotExercised:
 		return 2
 	}
 	return 0
@@ -416,14 +474,28 @@ func (s Summary) Headline() string {
 	switch s.Verdict {
 	case VerdictFailed:
 		fmt.Fprintf(&b, "FAILED: %d of %d %s failed", s.FailedRules, len(s.Rules), plural(len(s.Rules), "rule", "rules"))
+		if n := s.FailedRules - s.PrimaryRules; n > 0 {
+			fmt.Fprintf(&b, ", %d of them only as a consequence of another", n)
+		}
 	case VerdictIncomplete:
 		fmt.Fprintf(&b, "INCOMPLETE: no rule failed, but %d %s could not run", s.Errors, plural(s.Errors, "scenario", "scenarios"))
+	case VerdictNotExercised:
+		b.WriteString("NOT EXERCISED: no scenario exercised the component, so nothing was judged")
 	default:
 		fmt.Fprintf(&b, "PASSED: no rule failed")
+	}
+	if s.WarnedRules > 0 {
+		fmt.Fprintf(&b, "; %d %s warned", s.WarnedRules, plural(s.WarnedRules, "rule", "rules"))
+	}
+	if s.Scenarios == 0 && s.Errors > 0 {
+		return b.String() // nothing ran: the errors say why
 	}
 	fmt.Fprintf(&b, " (%d %s", s.Scenarios, plural(s.Scenarios, "scenario", "scenarios"))
 	if s.Verdict != VerdictIncomplete && s.Errors > 0 {
 		fmt.Fprintf(&b, ", %d could not run", s.Errors)
+	}
+	if s.Verdict != VerdictNotExercised && s.NotExercised > 0 {
+		fmt.Fprintf(&b, ", %d did not exercise the component", s.NotExercised)
 	}
 	b.WriteString(")")
 	return b.String()

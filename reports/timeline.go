@@ -102,8 +102,8 @@ func entryStep(tr *harness.Trace, e *mockprovider.Entry, evidence []int64) step 
 		s.Status = fmt.Sprint(e.Status)
 		if c := errorCode(e.ResponseBody); c != "" {
 			s.Status += " " + c
-		} else if e.Fault != "" {
-			s.Status += " (" + e.Fault + ")"
+		} else if len(e.Faults) > 0 {
+			s.Status += " (" + e.FaultText() + ")"
 		}
 	}
 	return s

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
 // The built-in catalogue: catalogue/PROVIDER/NAME.yaml.
@@ -90,7 +92,7 @@ func Catalogue() []*Scenario {
 func Builtin(provider, name string) (*Scenario, error) {
 	if !slices.Contains(Providers, provider) {
 		msg := fmt.Sprintf("scenarios: unknown provider %q", provider)
-		if s := suggest(provider, Providers); s != "" {
+		if s := mockprovider.Suggest(provider, Providers); s != "" {
 			return nil, fmt.Errorf("%s; did you mean %q?", msg, s)
 		}
 		return nil, fmt.Errorf("%s (want one of %s)", msg, strings.Join(Providers, ", "))
@@ -136,7 +138,7 @@ func Text(s *Scenario) ([]byte, error) {
 // it, or are contained in it, best first.
 func closeNames(name string, names []string) []string {
 	var out []string
-	if s := suggest(name, names); s != "" {
+	if s := mockprovider.Suggest(name, names); s != "" {
 		out = append(out, s)
 	}
 	if name == "" {
@@ -179,6 +181,7 @@ func (s *Scenario) Clone() *Scenario {
 	t.RefreshTokenIdle = clonePtr(t.RefreshTokenIdle)
 	t.FamilyLifetime = clonePtr(t.FamilyLifetime)
 	t.RejectConcurrentRefresh = clonePtr(t.RejectConcurrentRefresh)
+	t.ConcurrentRefreshWindow = clonePtr(t.ConcurrentRefreshWindow)
 	if s.Salesforce != nil {
 		o := *s.Salesforce
 		o.WWWAuthenticate = clonePtr(o.WWWAuthenticate)

@@ -68,7 +68,7 @@ func (e *Error) Error() string {
 var objectFields = map[string][]string{
 	"scenario":    {"name", "description", "provider", "labels", "seed", "credentials", "tokens", "salesforce", "microsoft", "rules", "steps"},
 	"credentials": {"accessToken", "scope", "clientId", "clientSecret", "public"},
-	"tokens":      {"accessTokenLifetime", "accessTokenJitter", "slidingAccess", "refreshTokenIdle", "familyLifetime", "rotation", "rejectConcurrentRefresh"},
+	"tokens":      {"accessTokenLifetime", "accessTokenJitter", "slidingAccess", "refreshTokenIdle", "familyLifetime", "rotation", "rejectConcurrentRefresh", "concurrentRefreshWindow"},
 	"salesforce":  {"instanceHost", "moveInstanceAfterRefresh", "movedInstanceHost", "wwwAuthenticate", "apiVersion", "sandbox", "orgId", "userId"},
 	"microsoft":   {"tenants", "spa", "expiredMessage", "idToken", "pageSize"},
 	"rule":        {"name", "match", "respond", "times", "once"},
@@ -258,31 +258,6 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// suggest returns the candidate s is likely a typo of: the closest by
-// edit distance (mockprovider.Suggest), else one that shares a long prefix
-// with s ("rotate" for "rotation").
-func suggest(s string, candidates []string) string {
-	if c := mockprovider.Suggest(s, candidates); c != "" {
-		return c
-	}
-	best, bestN := "", 0
-	ls := strings.ToLower(s)
-	for _, c := range candidates {
-		lc := strings.ToLower(c)
-		n := 0
-		for n < len(ls) && n < len(lc) && ls[n] == lc[n] {
-			n++
-		}
-		if n > bestN {
-			best, bestN = c, n
-		}
-	}
-	if bestN >= 4 && bestN*3 >= len(s)*2 {
-		return best
-	}
-	return ""
-}
-
 // deref follows aliases without counting them.
 func deref(n *yaml.Node) *yaml.Node {
 	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
@@ -358,7 +333,7 @@ func (d *decoder) mapping(n *yaml.Node, object, what string, each func(key strin
 		}
 		first[key] = k
 		if !slices.Contains(known, key) {
-			if s := suggest(key, known); s != "" {
+			if s := mockprovider.Suggest(key, known); s != "" {
 				d.errAt(k, "unknown field %q; did you mean %q?", key, s)
 			} else {
 				d.errAt(k, "unknown field %q in %s (known fields: %s)", key, what, strings.Join(known, ", "))
@@ -506,7 +481,7 @@ func (d *decoder) enum(n *yaml.Node, what string, values []string) (string, bool
 	if slices.Contains(values, v) {
 		return v, true
 	}
-	if s := suggest(v, values); s != "" {
+	if s := mockprovider.Suggest(v, values); s != "" {
 		d.errAt(n, "unknown %s %q; did you mean %q?", what, v, s)
 	} else {
 		d.errAt(n, "unknown %s %q (want one of %s)", what, v, strings.Join(values, ", "))
@@ -684,6 +659,8 @@ func (d *decoder) tokens(n *yaml.Node) Tokens {
 			t.Rotation = mockprovider.Rotation(r)
 		case "rejectConcurrentRefresh":
 			t.RejectConcurrentRefresh = flag(v, "rejectConcurrentRefresh")
+		case "concurrentRefreshWindow":
+			t.ConcurrentRefreshWindow = dur(v, "concurrentRefreshWindow", 0)
 		}
 	})
 	return t

@@ -119,6 +119,7 @@ func TestParseFull(t *testing.T) {
 			FamilyLifetime:          ptr(36 * time.Hour),
 			Rotation:                mockprovider.RotateReuseDetection,
 			RejectConcurrentRefresh: ptr(true),
+			ConcurrentRefreshWindow: ptr(50 * time.Millisecond),
 		},
 		Salesforce: &SalesforceOptions{
 			InstanceHost: "acme.my.salesforce.com", MoveInstanceAfterRefresh: 1, MovedInstanceHost: "acme2.my.salesforce.com",
@@ -224,7 +225,8 @@ func TestParseDuration(t *testing.T) {
 		{"3600", 0, `duration "3600" has no unit (write 3600s, 3600m or 3600h)`},
 		{"-1h", 0, `duration "-1h" is negative`},
 		{"d", 0, `invalid duration "d"`},
-		{"1.5d", 0, `invalid duration "1.5d"`},
+		{"1.5d", 36 * time.Hour, ""},
+		{"1.5d2h", 0, `invalid duration "1.5d2h"`},
 		{"99999999999d", 0, `duration "99999999999d" is too long`},
 		{"", 0, "empty duration"},
 	}

@@ -43,3 +43,25 @@ func newDialect(provider string, sf *SalesforceOptions, ms *MicrosoftOptions) (m
 	}
 	return nil, fmt.Errorf("%w %q", errUnknownProvider, provider)
 }
+
+// ProviderInfo describes provider name as its dialect answers with its
+// default options; ok is false for a provider refreshproof does not mock.
+func ProviderInfo(name string) (info mockprovider.Info, ok bool) {
+	d, err := newDialect(name, nil, nil)
+	if err != nil {
+		return mockprovider.Info{}, false
+	}
+	return d.Info(), true
+}
+
+// ProviderOfHost names the provider whose real host h is (no port), as
+// the dialects' host lists say; ok is false for any other host.
+func ProviderOfHost(h string) (info mockprovider.Info, ok bool) {
+	for _, name := range Providers {
+		d, err := newDialect(name, nil, nil)
+		if err == nil && mockprovider.MatchesHost(d, h) {
+			return d.Info(), true
+		}
+	}
+	return mockprovider.Info{}, false
+}

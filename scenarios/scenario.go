@@ -123,6 +123,9 @@ type Tokens struct {
 	// RejectConcurrentRefresh makes a refresh fail while another one with
 	// the same refresh token is being answered.
 	RejectConcurrentRefresh *bool `json:"rejectConcurrentRefresh,omitempty"`
+	// ConcurrentRefreshWindow also counts refreshes of one refresh token
+	// that arrive within this long of each other as concurrent.
+	ConcurrentRefreshWindow *time.Duration `json:"concurrentRefreshWindow,omitempty"`
 }
 
 // SalesforceOptions are options of the Salesforce dialect. The zero value
@@ -304,6 +307,9 @@ func (t Tokens) apply(p *mockprovider.Policy) {
 	}
 	if t.RejectConcurrentRefresh != nil {
 		p.RejectConcurrentRefresh = *t.RejectConcurrentRefresh
+	}
+	if t.ConcurrentRefreshWindow != nil {
+		p.ConcurrentRefreshWindow = *t.ConcurrentRefreshWindow
 	}
 }
 

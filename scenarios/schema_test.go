@@ -144,7 +144,7 @@ func TestSchemaDurations(t *testing.T) {
 		}
 	}
 	sort.Strings(got)
-	want := []string{"respond.delay", "step.advance", "tokens.accessTokenJitter", "tokens.accessTokenLifetime", "tokens.familyLifetime", "tokens.refreshTokenIdle"}
+	want := []string{"respond.delay", "step.advance", "tokens.accessTokenJitter", "tokens.accessTokenLifetime", "tokens.concurrentRefreshWindow", "tokens.familyLifetime", "tokens.refreshTokenIdle"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("duration fields (-want +schema):\n%s", diff)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
 // Select returns the scenarios of list that names and labelFilter select,
@@ -74,7 +76,7 @@ func Select(list []*Scenario, names []string, labelFilter string) ([]*Scenario, 
 				continue
 			}
 			h := fmt.Sprintf("no scenario has label %q", l)
-			if s := suggest(l, all); s != "" {
+			if s := mockprovider.Suggest(l, all); s != "" {
 				h += fmt.Sprintf("; did you mean %q?", s)
 			}
 			hints = append(hints, h)

@@ -21,6 +21,7 @@ type builder struct {
 	nAT    int
 	nRT    int
 	family string
+	pauses time.Duration // real time waited, added to later entries
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -86,6 +87,18 @@ func (b *builder) issue(kind mockprovider.TokenKind, parent string) string {
 	return l
 }
 
+// pause lets real time pass before the next exchange (a component that
+// waits).
+func (b *builder) pause(d time.Duration) *builder {
+	b.pauses += d
+	return b
+}
+
+// retryAfterHeader sets an answer's Retry-After.
+func retryAfterHeader(v string) func(*mockprovider.Entry) {
+	return func(e *mockprovider.Entry) { e.ResponseHeader = map[string][]string{"Retry-After": {v}} }
+}
+
 func (b *builder) strategy(s harness.Strategy) *builder {
 	b.tr.Component.Strategy = s
 	return b
@@ -105,7 +118,7 @@ func (b *builder) advance(d time.Duration) *builder {
 func (b *builder) entry(e mockprovider.Entry) *mockprovider.Entry {
 	b.seq++
 	e.Seq = b.seq
-	e.Time = t0.Add(time.Duration(b.seq) * 10 * time.Millisecond)
+	e.Time = t0.Add(time.Duration(b.seq)*10*time.Millisecond + b.pauses)
 	e.Duration = time.Millisecond
 	e.VirtualTime = b.now
 	b.tr.Journal = append(b.tr.Journal, e)

@@ -16,7 +16,7 @@ import (
 )
 
 // exampleCases lists, for each example component, the scenarios that
-// show its behaviour and the exact set of rules it must fail on them.
+// show its behaviour and its exact verdicts on them (see TestExamples).
 // The compliant examples fail none. Token-endpoint timeouts are left out
 // to keep the test fast (each takes 10–30 s).
 var exampleCases = []struct {
@@ -31,18 +31,20 @@ var exampleCases = []struct {
 	{"sf-query-on401", []string{"valid-token", "expired-access-token", "concurrent-401", "repeated-401", "refresh-rejected-invalid-grant",
 		"rotation-reuse-detected", "instance-url-moved", "refresh-token-omitted", "api-forbidden", "malformed-token-response-missing-id"}, nil},
 	{"sf-drops-refresh-token", []string{"expired-access-token", "refresh-token-omitted"}, []string{"R06"}},
-	{"ms-emits-access-token-only", []string{"valid-token", "expired-access-token"}, []string{"R05", "R06"}},
+	{"ms-emits-access-token-only", []string{"valid-token", "expired-access-token"}, []string{"R05", "R06<R05"}},
 	{"ms-retries-twice", []string{"expired-access-token", "repeated-401"}, []string{"R08"}},
 	{"sf-loops-on-401", []string{"expired-access-token", "repeated-401"}, []string{"R08"}},
 	{"ms-swallows-refresh-failure", []string{"expired-access-token", "refresh-rejected-aadsts70008"}, []string{"R09"}},
 	{"sf-refreshes-on-403", []string{"expired-access-token", "api-forbidden"}, []string{"R11"}},
 	{"ms-logs-token", []string{"valid-token", "expired-access-token"}, []string{"R14"}},
-	{"sf-cfg-refresh-token", []string{"expired-access-token", "rotation-reuse-detected"}, []string{"R06", "R07"}},
-	{"ms-unbound-emit", []string{"expired-access-token"}, []string{"R05"}},
+	{"sf-cfg-refresh-token", []string{"expired-access-token", "rotation-reuse-detected"}, []string{"R06<R07", "R07"}},
+	{"ms-unbound-emit", []string{"expired-access-token"}, []string{"R05", "warn:R06<R05"}},
 }
 
 // TestExamples runs the example components through their scenarios with
-// the real harness and checks the exact set of failed rules of each.
+// the real harness and checks the exact verdicts of each: the rules that
+// failed as a root cause ("R05"), those that failed as a consequence of
+// another ("R06<R05"), and the warnings ("warn:R06<R05").
 func TestExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs node components; skipped with -short")
@@ -76,11 +78,20 @@ func TestExamples(t *testing.T) {
 				}
 				var ids []string
 				for _, v := range Judge(res.Trace, c.Strategy) {
-					if v.Status == Failed {
-						failed[v.Rule] = true
-						ids = append(ids, v.Rule)
-						t.Logf("%s\n", v.Message())
+					id := v.Rule
+					if v.CausedBy != "" {
+						id += "<" + v.CausedBy
 					}
+					switch v.Status {
+					case Failed:
+					case Warned:
+						id = "warn:" + id
+					default:
+						continue
+					}
+					failed[id] = true
+					ids = append(ids, id)
+					t.Logf("%s\n", v.Message())
 				}
 				t.Logf("%s: failed %v", res.Scenario, ids)
 			}

@@ -31,6 +31,12 @@ type Config struct {
 	// Skip lists rules (IDs or names) not to judge; their specs are
 	// reported as skipped.
 	Skip []string
+	// Strict makes warnings fail.
+	Strict bool
+}
+
+func (cfg Config) policy() Policy {
+	return Policy{Strategy: cfg.Strategy, Skip: cfg.Skip, Strict: cfg.Strict}
 }
 
 // SuiteDescription is the name of the suite Run and Main run.
@@ -38,17 +44,29 @@ const SuiteDescription = "refreshproof conformance"
 
 // subject is one scenario to judge: a trace, or the way to make it.
 type subject struct {
-	name   string // provider/name
-	labels []string
-	once   sync.Once
-	trace  harness.Trace
-	err    error
-	make   func() (harness.Trace, error)
+	name     string // provider/name
+	labels   []string
+	once     sync.Once
+	verdicts map[string]Verdict // by rule ID
+	err      error
+	make     func() (harness.Trace, error)
 }
 
-func (s *subject) get() (harness.Trace, error) {
-	s.once.Do(func() { s.trace, s.err = s.make() })
-	return s.trace, s.err
+// verdict runs or takes the subject's trace once and judges it with every
+// rule at once, as check does, so that root causes link across rules.
+func (s *subject) verdict(p Policy, id string) (Verdict, error) {
+	s.once.Do(func() {
+		tr, err := s.make()
+		if err != nil {
+			s.err = err
+			return
+		}
+		s.verdicts = map[string]Verdict{}
+		for _, v := range Evaluate(tr, p) {
+			s.verdicts[v.Rule] = v
+		}
+	})
+	return s.verdicts[id], s.err
 }
 
 func (cfg Config) subjects() []*subject {
@@ -74,15 +92,6 @@ func (cfg Config) subjects() []*subject {
 	return out
 }
 
-func (cfg Config) skips(r Rule) bool {
-	for _, s := range cfg.Skip {
-		if strings.EqualFold(s, r.ID) || s == r.Name {
-			return true
-		}
-	}
-	return false
-}
-
 // Register registers the conformance specs with Ginkgo: one Describe per
 // rule, labelled with the rule's ID and name ("R05", "entire-update-keys"),
 // and in it one It per scenario, labelled with the scenario's provider and
@@ -90,11 +99,13 @@ func (cfg Config) skips(r Rule) bool {
 //
 //	[R05] entire-update-keys: hands the platform the entire token response after each refresh (salesforce/expired-access-token)
 //
-// A failing spec fails with the verdict's message; a rule the scenario
-// does not exercise, that does not apply to the strategy, or that
-// cfg.Skip names is skipped with the reason. Warnings are added as
-// report entries. Call Register at the top level of a suite (a var _ =
-// or an init) or inside a container node, before RunSpecs.
+// Verdicts are made by Evaluate, as `refreshproof check` makes them. A
+// failing spec fails with the verdict's message (a consequence of another
+// rule's failure says so); a rule the scenario does not exercise, that does
+// not apply to the strategy, or that cfg.Skip names is skipped with the
+// reason. A warning passes (fails with cfg.Strict) and is added as a report
+// entry. Call Register at the top level of a suite (a var _ = or an init)
+// or inside a container node, before RunSpecs.
 func Register(cfg Config) bool {
 	subjects := cfg.subjects()
 	for _, r := range catalogue {
@@ -103,14 +114,13 @@ func Register(cfg Config) bool {
 			for _, s := range subjects {
 				s := s
 				ginkgo.It(fmt.Sprintf("%s (%s)", r.Spec, s.name), ginkgo.Label(labels(s.labels)...), func() {
-					if cfg.skips(r) {
+					if cfg.policy().Skips(r) {
 						ginkgo.Skip(fmt.Sprintf("%s is skipped by configuration", r.ID))
 					}
-					tr, err := s.get()
+					vd, err := s.verdict(cfg.policy(), r.ID)
 					if err != nil {
 						ginkgo.Fail(fmt.Sprintf("the scenario %s could not be run: %v", s.name, err))
 					}
-					vd := JudgeRule(r, tr, cfg.Strategy)
 					for _, w := range vd.Warnings {
 						ginkgo.AddReportEntry("warning", w.Summary+"\n"+w.Message)
 					}

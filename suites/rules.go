@@ -16,6 +16,12 @@ const (
 	Passed Status = "passed"
 	// Failed: the trace shows at least one violation.
 	Failed Status = "failed"
+	// Warned: the trace exercised the rule, nothing it requires (a MUST
+	// of the platform or an RFC) was violated, but something it
+	// recommends (a SHOULD) was not done, or the harness itself cut the
+	// scenario short; Verdict.Warnings say what. Policy.Strict makes a
+	// warning fail.
+	Warned Status = "warned"
 	// Skipped: the rule does not apply to the component's strategy, or
 	// the scenario did not exercise it; Verdict.Reason says which.
 	Skipped Status = "skipped"
@@ -94,6 +100,14 @@ type Finding struct {
 	// Message is the full text: what happened with the evidence, why it
 	// matters in production, how to fix it, and the rule's doc link.
 	Message string `json:"message"`
+	// CausedBy names the rule whose finding in the same scenario this
+	// one follows from ("R10": the keys were lost because an unusable
+	// token response was emitted); empty for a root cause.
+	CausedBy string `json:"causedBy,omitempty"`
+
+	// produces are the facts this finding establishes, and restsOn the
+	// facts it follows from; Evaluate links the two across rules.
+	produces, restsOn []fact
 }
 
 // Verdict is one rule's result on one trace.
@@ -107,6 +121,13 @@ type Verdict struct {
 	Reason   string    `json:"reason,omitempty"`
 	Findings []Finding `json:"findings,omitempty"`
 	Warnings []Finding `json:"warnings,omitempty"`
+	// CausedBy names the rule whose failure in the same scenario this
+	// verdict follows from, when every finding of it does; Cause is that
+	// finding's summary. Such a verdict is a consequence: it still counts
+	// as a failure of its rule (Status stays Failed), but it is reported
+	// under its cause, whose fix cures both.
+	CausedBy string `json:"causedBy,omitempty"`
+	Cause    string `json:"cause,omitempty"`
 	// Why, Fix and Doc are the rule's explanation, fix and doc link,
 	// closing the message of a failure or a warning.
 	Why string `json:"why,omitempty"`
@@ -124,11 +145,13 @@ func (v Verdict) Message() string {
 	case Skipped:
 		return fmt.Sprintf("[%s] %s skipped on %s: %s", v.Rule, v.Name, v.Scenario, v.Reason)
 	case Passed:
-		if len(v.Warnings) == 0 {
-			return fmt.Sprintf("[%s] %s passed on %s", v.Rule, v.Name, v.Scenario)
-		}
+		return fmt.Sprintf("[%s] %s passed on %s", v.Rule, v.Name, v.Scenario)
+	case Warned:
 		list = v.Warnings
-		head = fmt.Sprintf("[%s] %s passed on %s, with a warning", v.Rule, v.Name, v.Scenario)
+		head = fmt.Sprintf("[%s] %s warned on %s", v.Rule, v.Name, v.Scenario)
+	}
+	if v.CausedBy != "" {
+		head += fmt.Sprintf(", as a consequence of %s (%s)", v.CausedBy, v.Cause)
 	}
 	parts = append(parts, head)
 	ownWhy, ownFix := true, true
@@ -138,6 +161,11 @@ func (v Verdict) Message() string {
 		ownFix = ownFix && strings.Contains(f.Message, "\nFix: ")
 	}
 	var tail []string
+	if v.CausedBy != "" {
+		// One fix for one mistake: the cause's.
+		ownWhy, ownFix = true, true
+		tail = append(tail, fmt.Sprintf("This follows from the %s failure in the same scenario; its fix cures this too.", v.CausedBy))
+	}
 	if !ownWhy && v.Why != "" {
 		tail = append(tail, "Why it matters: "+v.Why)
 	}
@@ -180,13 +208,62 @@ func Lookup(idOrName string) (Rule, bool) {
 
 // Judge judges trace tr against every rule for a component of the given
 // strategy (empty means the trace's own, then on-401) and returns one
-// verdict per rule, in ID order. Judge only reads the trace: it can judge
-// a saved run again.
+// verdict per rule, in ID order, with consequences linked to their
+// causes. Judge only reads the trace: it can judge a saved run again.
 func Judge(tr harness.Trace, strategy harness.Strategy) []Verdict {
-	v := newView(&tr, strategy)
+	return Evaluate(tr, Policy{Strategy: strategy})
+}
+
+// Policy says how verdicts are made from a trace beyond the rules
+// themselves. The zero Policy judges every rule with the trace's own
+// strategy and lets warnings pass.
+type Policy struct {
+	// Strategy is the component's refresh strategy; empty means the
+	// trace's own, then on-401.
+	Strategy harness.Strategy
+	// Skip lists rules (IDs or names) not to judge; their verdicts are
+	// skipped with the reason "skipped by configuration".
+	Skip []string
+	// Strict makes a warning fail its rule (--strict, strict: true).
+	Strict bool
+}
+
+// Skips tells whether the policy skips rule r.
+func (p Policy) Skips(r Rule) bool {
+	for _, s := range p.Skip {
+		if strings.EqualFold(strings.TrimSpace(s), r.ID) || strings.TrimSpace(s) == r.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// Evaluate judges trace tr against every rule under policy p and returns
+// one verdict per rule, in ID order. A failure that follows from another
+// failure in the same scenario (keys lost because an unusable token
+// response was emitted) is marked as that one's consequence
+// (Verdict.CausedBy); it still counts as a failure of its rule. Evaluate
+// is the one place where skips, strictness and root causes are decided:
+// `refreshproof check` and the Ginkgo entry points both use it.
+func Evaluate(tr harness.Trace, p Policy) []Verdict {
+	v := newView(&tr, p.Strategy)
 	out := make([]Verdict, 0, len(catalogue))
 	for _, r := range catalogue {
+		if p.Skips(r) {
+			out = append(out, Verdict{Rule: r.ID, Name: r.Name, Scenario: v.scenario(), Status: Skipped, Reason: "skipped by configuration", Doc: r.DocURL()})
+			continue
+		}
 		out = append(out, judgeOne(r, v))
+	}
+	linkCauses(out)
+	if p.Strict {
+		for i := range out {
+			if out[i].Status == Warned {
+				out[i].Status = Failed
+				out[i].Findings, out[i].Warnings = out[i].Warnings, nil
+				out[i].Reason = "a warning, which strict mode makes a failure"
+			}
+		}
 	}
 	return out
 }
@@ -217,8 +294,10 @@ func judgeOne(r Rule, v *view) Verdict {
 	switch {
 	case len(res.findings) > 0:
 		vd.Status = Failed
-	case res.skip != "":
+	case res.skip != "" && len(res.warnings) == 0:
 		vd.Status, vd.Reason = Skipped, res.skip
+	case len(res.warnings) > 0:
+		vd.Status, vd.Reason = Warned, res.pass
 	default:
 		vd.Status, vd.Reason = Passed, res.pass
 	}
@@ -250,6 +329,9 @@ var (
 	srcSalesforce = "Salesforce Help: OAuth 2.0 refresh token flow; refresh token rotation; REST API status codes (401 INVALID_SESSION_ID, 403 REQUEST_LIMIT_EXCEEDED)"
 	srcMicrosoft  = "Microsoft identity platform: refresh tokens (new refresh token on every refresh), AADSTS error codes; Microsoft Graph: throttling (429, Retry-After) and error responses"
 	srcRFC9110    = "RFC 9110 §15.5.4, §15.6 (403 Forbidden; 5xx); RFC 6585 §4 (429 Too Many Requests)"
+
+	srcRFC9110RetryAfter   = "RFC 9110 §10.2.3 (Retry-After: how long the client ought to wait before a follow-up request), §15.6.4 (503); RFC 6585 §4 (429 MAY include Retry-After)"
+	srcMicrosoftThrottling = "Microsoft Graph throttling guidance: on 429 wait the number of seconds in Retry-After before retrying; retrying immediately prolongs the throttling"
 )
 
 var catalogue = []Rule{
@@ -338,10 +420,10 @@ var catalogue = []Rule{
 	},
 	{
 		ID: "R10", Name: "transient-refresh-failure",
-		Requirement: "when the token endpoint fails transiently (5xx, timeout) or answers something that is not a token response, retries the refresh a bounded number of times (at most 3) and never emits keys without a new access token",
+		Requirement: "when the token endpoint fails transiently (5xx, timeout) or answers something that is not a token response, retries the refresh a bounded number of times (at most 3), and never emits keys, or calls the API, without a new access token",
 		Spec:        "retries a failing token endpoint a bounded number of times and never emits keys without a new token",
 		Explanation: "a token endpoint in maintenance must not be hammered, and keys emitted without a new access token (undefined, or the old one) overwrite good stored keys with bad ones.",
-		Fix:         "retry the refresh at most twice more with a pause (honour Retry-After), then fail the message with a retryable error; check that the response is JSON with an access_token before emitting updateKeys.",
+		Fix:         "retry the refresh at most twice more with a pause (honour Retry-After), then fail the message with a retryable error; check that the response is JSON with an access_token before you emit updateKeys or use it.",
 		Sources:     []string{srcRFC6749s5, srcRFC9110, srcPlatform},
 		judge:       judgeR10,
 	},
@@ -417,6 +499,15 @@ var catalogue = []Rule{
 		Fix:         "return (or throw) from process on every path, catch errors from JSON parsing and from the token endpoint, and never leave a promise unhandled.",
 		Sources:     []string{srcPlatform, srcRFC6749s5},
 		judge:       judgeR18,
+	},
+	{
+		ID: "R19", Name: "honours-retry-after",
+		Requirement: "after the API answers 429 (or 503 with Retry-After), waits at least Retry-After before sending the request again, and retries it at most 3 times",
+		Spec:        "waits as Retry-After asks before it sends a throttled request again",
+		Explanation: "a throttled API counts every request, early retries included: retrying before Retry-After extends the throttling, and Microsoft Graph and other providers answer a client that keeps retrying early with longer throttling or blocks it, for every flow of the tenant.",
+		Fix:         "on 429, or 503 with Retry-After, wait the number of seconds Retry-After gives (or until its date) before the retry, retry at most a few times, and when the wait is longer than the message should take, end it with a retryable error instead.",
+		Sources:     []string{srcRFC9110RetryAfter, srcMicrosoftThrottling},
+		judge:       judgeR19,
 	},
 }
 

@@ -23,6 +23,7 @@ type ruleCase struct {
 	want     Status
 	warn     bool     // a passed verdict carries a warning
 	contains []string // in the verdict's message
+	reason   string   // in the verdict's reason (what a pass rests on)
 }
 
 // withMods returns entry modifiers for api/refreshFails.
@@ -196,7 +197,7 @@ var ruleCases = []ruleCase{
 	{name: "rotated-out token from frozen cfg", rule: "R07", want: Failed,
 		contains: []string{"refreshed at #6 with RT#1, a refresh token the provider had already replaced", "never updates cfg inside a running container", "revoked the whole token family"},
 		trace:    func() harness.Trace { return cfgFrozen().build() }},
-	{name: "superseded Microsoft token is a warning", rule: "R07", want: Passed, warn: true, contains: []string{"still accepts it", "Microsoft keeps superseded refresh tokens valid"},
+	{name: "superseded Microsoft token is a warning", rule: "R07", want: Warned, warn: true, contains: []string{"still accepts it", "Microsoft keeps superseded refresh tokens valid"},
 		trace: func() harness.Trace {
 			b := newTrace(ms, true).message(0).api(401, "AT#1")
 			at := b.refresh("RT#1", mockprovider.StateSuperseded)
@@ -273,6 +274,13 @@ var ruleCases = []ruleCase{
 		trace: func() harness.Trace {
 			b := newTrace(sf, true).message(0).api(401, "AT#1").refreshFails("RT#1", 200, "<html>maintenance</html>")
 			return b.updateKeys(map[string]any{"oauth": map[string]any{"refresh_token": "[RT#1]"}}).fail("bad token response").end().build()
+		}},
+	{name: "calls the API with what it made of a malformed answer", rule: "R10", want: Failed, contains: []string{"went on: its next API call, #3, presented no token the provider issued"},
+		trace: func() harness.Trace {
+			b := newTrace(sf, true).message(0).api(401, "AT#1").refreshFails("RT#1", 200, "<html>maintenance</html>")
+			return b.api(401, "", func(e *mockprovider.Entry) {
+				e.Presented = &mockprovider.Presented{State: mockprovider.StateUnknown, Where: "bearer"}
+			}).fail("Salesforce answered 401").end().build()
 		}},
 	{name: "token endpoint never failed", rule: "R10", want: Skipped, trace: func() harness.Trace { return conforming(sf).build() }},
 
@@ -364,7 +372,7 @@ var ruleCases = []ruleCase{
 			b := newTrace(sf, true).message(0).api(401, "AT#1").api(401, "AT#1").api(401, "AT#1")
 			at := b.refresh("RT#1", "")
 			b.refreshFails("RT#1", 400, `{"error":"invalid_grant","error_description":"token request is already being processed"}`, func(e *mockprovider.Entry) {
-				e.Note = "mockprovider: refresh refused: in-flight (RT#1)"
+				e.Refusal = mockprovider.FailInFlight
 			})
 			return b.emitWhole().api(200, at).api(200, at).api(200, at).data().end().build()
 		}},
@@ -396,6 +404,69 @@ var ruleCases = []ruleCase{
 		trace: func() harness.Trace {
 			return newTrace(ms, false).message(0).api(200, "AT#1").end(harness.OutcomeNoEnd).build()
 		}},
+	{name: "cut short while the mock held the answer", rule: "R18", want: Warned, warn: true,
+		contains: []string{"cut short by refreshproof's time limit", "held back on purpose", "timeout on token and API requests"},
+		trace:    heldRefresh},
+	{name: "a timeout with every answer in", rule: "R18", want: Failed, contains: []string{"did not end within the time limit", "Every request of the message had been answered", "return (or throw) from process"},
+		trace: func() harness.Trace {
+			return newTrace(ms, false).message(0).api(200, "AT#1").end(harness.OutcomeTimeout).build()
+		}},
+	{name: "a refresh the kill cut off is not judged", rule: "R10", want: Skipped, trace: heldRefresh},
+
+	{name: "the last 401 before a kill is not judged", rule: "R02", want: Passed, trace: func() harness.Trace {
+		// It refreshed after the first 401; the harness's time limit cut
+		// the second message off right after its 401.
+		b := newTrace(sf, true).message(0).api(401, "AT#1")
+		at := b.refresh("RT#1", "")
+		b.emitWhole().api(200, at).data().end()
+		return b.message(0).api(401, "AT#1").end(harness.OutcomeTimeout).build()
+	}},
+
+	{name: "a refresh whose prompt was evicted from the journal is not judged", rule: "R01", want: Passed, reason: "1 refresh not judged: the journal had evicted", trace: func() harness.Trace {
+		b := newTrace(sf, false).message(0).api(401, "AT#1")
+		for range 3 {
+			at := b.refresh("RT#1", "")
+			b.api(401, at)
+		}
+		tr := b.end(harness.OutcomeTimeout).build()
+		// The journal kept only its last entries, starting at a refresh.
+		tr.Journal = tr.Journal[3:]
+		tr.Counts.Evicted = 3
+		return tr
+	}},
+
+	// R19 honours-retry-after
+	{name: "waits as Retry-After asks", rule: "R19", want: Passed, trace: func() harness.Trace {
+		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("2")).pause(2*time.Second).api(200, "AT#1").data().end().build()
+	}},
+	{name: "retries 9 ms after Retry-After: 10", rule: "R19", want: Failed, contains: []string{"Retry-After: 10 (wait 10s)", "9ms later"}, trace: func() harness.Trace {
+		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("10")).api(200, "AT#1").data().end().build()
+	}},
+	{name: "retries without end", rule: "R19", want: Failed, contains: []string{"4 more times", "at most 3 retries"}, trace: func() harness.Trace {
+		b := newTrace(ms, false).message(0)
+		for range 5 {
+			b.api(429, "AT#1").pause(time.Second)
+		}
+		return b.fail("throttled").end().build()
+	}},
+	{name: "a 503 without Retry-After is not throttling", rule: "R19", want: Skipped, trace: func() harness.Trace {
+		return newTrace(sf, false).message(0).api(503, "AT#1").api(200, "AT#1").data().end().build()
+	}},
+	{name: "reports the 429 without retrying", rule: "R19", want: Passed, trace: func() harness.Trace {
+		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("30")).fail("Graph answered 429; try again in 30 s").end().build()
+	}},
+}
+
+// heldRefresh is token-endpoint-timeout for a component without a client
+// timeout: the mock holds the refresh, the harness kills the message at
+// its time limit, and the client is gone before the answer.
+func heldRefresh() harness.Trace {
+	b := newTrace(ms, true).message(0).api(401, "AT#1")
+	b.refreshFails("RT#1", 200, `{"access_token":"x"}`, func(e *mockprovider.Entry) {
+		e.Faults, e.ClientGone, e.Rule = []mockprovider.Fault{mockprovider.FaultDelay}, true, "first-refresh-slow"
+		e.Duration = 30 * time.Second
+	})
+	return b.end(harness.OutcomeTimeout).build()
 }
 
 // cfgFrozen is sf-cfg-refresh-token under Salesforce rotation with reuse
@@ -406,7 +477,7 @@ func cfgFrozen() *builder {
 	at := b.refresh("RT#1", mockprovider.StateRotated)
 	b.emitWhole().api(200, at).data().end().advance(3*time.Hour).message(0).api(401, "AT#1")
 	b.refreshFails("RT#1", 400, `{"error":"invalid_grant","error_description":"expired access/refresh token"}`, func(e *mockprovider.Entry) {
-		e.Note = "mockprovider: refresh refused: reuse-detected (RT#1)"
+		e.Refusal = mockprovider.FailReuseDetected
 	})
 	for i := range b.tr.Tokens {
 		b.tr.Tokens[i].State = mockprovider.StateRevoked
@@ -435,6 +506,9 @@ func TestRules(t *testing.T) {
 				if !strings.Contains(msg, s) {
 					t.Errorf("message lacks %q:\n%s", s, msg)
 				}
+			}
+			if !strings.Contains(v.Reason, tc.reason) {
+				t.Errorf("reason %q lacks %q", v.Reason, tc.reason)
 			}
 			if v.Status == Failed || tc.warn {
 				for _, s := range []string{"Why it matters: ", "Fix: ", r.DocURL()} {

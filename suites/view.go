@@ -12,6 +12,7 @@ import (
 
 	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/mockprovider"
+	"github.com/refreshproof/refreshproof/scenarios"
 )
 
 // view is a trace indexed for judging: exchanges by message, refreshes
@@ -26,6 +27,14 @@ type view struct {
 	byValue  map[string]string // token value → label (unredacted traces)
 	refs     []*refresh        // token requests for grant refresh_token, in seq order
 	refBySeq map[int64]*refresh
+	// info describes the trace's provider, as its dialect answers.
+	info mockprovider.Info
+	// Indexes, so that judging a long loop (thousands of refreshes) stays
+	// near linear: the entries and refreshes of each message in seq
+	// order, and the seqs of the API calls that presented each token.
+	byMsg       map[int][]*mockprovider.Entry
+	refsByMsg   map[int][]*refresh
+	presentedAt map[string][]int64
 }
 
 // refreshClass says how a refresh request ended.
@@ -72,6 +81,10 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 	if v.cf == "" {
 		v.cf = "oauth"
 	}
+	v.info, _ = scenarios.ProviderInfo(tr.Scenario.Provider)
+	if len(v.info.AuthSchemes) == 0 {
+		v.info.AuthSchemes = []string{"bearer"} // RFC 6750 §2.1, for a provider no dialect describes
+	}
 	for i := range tr.Journal {
 		v.entries = append(v.entries, &tr.Journal[i])
 	}
@@ -95,6 +108,13 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 			v.msgOf[e.Seq] = last.Index
 		}
 	}
+	v.byMsg, v.refsByMsg, v.presentedAt = map[int][]*mockprovider.Entry{}, map[int][]*refresh{}, map[string][]int64{}
+	for _, e := range v.entries {
+		v.byMsg[v.msgOf[e.Seq]] = append(v.byMsg[v.msgOf[e.Seq]], e)
+		if e.Kind == mockprovider.KindAPI && presented(e) != "" {
+			v.presentedAt[presented(e)] = append(v.presentedAt[presented(e)], e.Seq)
+		}
+	}
 	for _, t := range tr.Tokens {
 		v.tokens[t.Label] = t
 		if !tr.Redacted && t.Value != "" {
@@ -102,14 +122,86 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 		}
 	}
 	for _, e := range v.entries {
-		if e.Kind == mockprovider.KindToken && e.Grant == "refresh_token" {
+		if v.refreshAttempt(e) {
 			r := &refresh{e: e, msg: v.msgOf[e.Seq]}
 			v.classify(r)
 			v.refs = append(v.refs, r)
 			v.refBySeq[e.Seq] = r
+			v.refsByMsg[r.msg] = append(v.refsByMsg[r.msg], r)
 		}
 	}
 	return v
+}
+
+// refreshAttempt tells whether e is a request to refresh the access token,
+// however badly it was made: a refresh_token grant; or a request to the
+// token endpoint, or to another path of the provider, that carries a
+// refresh token in any encoding (a JSON body, a query) or no grant at all
+// after an API 401 of its message. The rules judge what the component
+// tried, not only what the endpoint understood.
+func (v *view) refreshAttempt(e *mockprovider.Entry) bool {
+	switch e.Kind {
+	case mockprovider.KindToken:
+		switch e.Grant {
+		case "refresh_token":
+			return true
+		case "":
+			return v.carriesRefreshToken(e) || v.after401(e)
+		}
+		return false // another grant (authorization_code, password)
+	case mockprovider.KindUnknown:
+		return v.carriesRefreshToken(e)
+	}
+	return false
+}
+
+// carriesRefreshToken tells whether a request carries a refresh token or a
+// refresh_token grant anywhere: form or JSON body, query string.
+func (v *view) carriesRefreshToken(e *mockprovider.Entry) bool {
+	if f, err := url.ParseQuery(e.Body); err == nil && (f.Get("grant_type") == "refresh_token" || f.Has("refresh_token")) {
+		return true
+	}
+	if q, err := url.ParseQuery(e.Query); err == nil && (q.Get("grant_type") == "refresh_token" || q.Has("refresh_token")) {
+		return true
+	}
+	if obj, ok := decodeObject(e.Body); ok {
+		for _, k := range []string{"refresh_token", "refreshToken"} {
+			if _, has := obj[k]; has {
+				return true
+			}
+		}
+		if str(obj["grant_type"]) == "refresh_token" {
+			return true
+		}
+	}
+	for _, m := range secretRE.FindAllString(e.Body+" "+e.Query, -1) {
+		if v.tokens[v.label(m)].Kind == mockprovider.RefreshToken {
+			return true
+		}
+	}
+	if !v.tr.Redacted {
+		for val, l := range v.byValue {
+			if v.tokens[l].Kind == mockprovider.RefreshToken && len(val) >= 8 && strings.Contains(e.Body+e.Query, val) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// after401 tells whether an API call of e's message answered 401 since
+// the message's previous token request.
+func (v *view) after401(e *mockprovider.Entry) bool {
+	got401 := false
+	for _, x := range v.inMessage(v.msgOf[e.Seq], "", 0, e.Seq) {
+		switch {
+		case x.Kind == mockprovider.KindToken:
+			got401 = false
+		case x.Kind == mockprovider.KindAPI && x.Status == 401:
+			got401 = true
+		}
+	}
+	return got401
 }
 
 func (v *view) classify(r *refresh) {
@@ -118,13 +210,20 @@ func (v *view) classify(r *refresh) {
 		r.resp = obj
 	}
 	switch {
-	case e.Status == 0 || hasFault(e, "drop") || hasFault(e, "truncate"):
+	case e.ClientGone:
+		// The answer was held back and the client went before it came:
+		// it never received it, whatever it says.
+		r.class, r.abandoned = refreshTransient, true
+		if m := v.message(r.msg); m != nil && m.Outcome == harness.OutcomeTimeout {
+			r.cutOffBy = "the harness killed the component for running out of time"
+		}
+	case e.Status == 0 || e.HasFault(mockprovider.FaultDrop) || e.HasFault(mockprovider.FaultTruncate):
 		r.class = refreshTransient
 	case e.Status >= 500:
 		r.class = refreshTransient
 	case e.Status >= 400:
 		r.class = refreshRejected
-		r.inFlight = strings.Contains(e.Note, "in-flight")
+		r.inFlight = e.Refusal == mockprovider.FailInFlight
 	case e.Status >= 200 && e.Status < 300 && r.resp != nil && str(r.resp["access_token"]) != "":
 		r.class = refreshOK
 		// The labels the response delivered: a scripted rule may have
@@ -133,7 +232,7 @@ func (v *view) classify(r *refresh) {
 		if rt := v.label(str(r.resp["refresh_token"])); v.tokens[rt].Kind == mockprovider.RefreshToken {
 			r.rt = rt
 		}
-		if hasFault(e, "delay") && r.at != "" && !v.used(r.at, e.Seq) {
+		if e.HasFault(mockprovider.FaultDelay) && r.at != "" && !v.used(r.at, e.Seq) {
 			r.class, r.abandoned = refreshTransient, true
 			if m := v.message(r.msg); m != nil && m.Outcome == harness.OutcomeTimeout {
 				r.cutOffBy = "the harness killed the component for running out of time"
@@ -142,7 +241,7 @@ func (v *view) classify(r *refresh) {
 		// A scripted rule left fields out (Salesforce without id); a
 		// component that refused such a response and never used its
 		// token judged it malformed, which is conforming.
-		if hasFault(e, "omit") && r.class == refreshOK && r.at != "" && !v.used(r.at, e.Seq) {
+		if e.HasFault(mockprovider.FaultOmit) && r.class == refreshOK && r.at != "" && !v.used(r.at, e.Seq) {
 			r.class = refreshMalformed
 		}
 	default:
@@ -173,27 +272,14 @@ func (v *view) used(at string, seq int64) bool {
 	return false
 }
 
-func hasFault(e *mockprovider.Entry, f string) bool {
-	for _, x := range strings.Split(e.Fault, ",") {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
 func (v *view) scenario() string {
 	return v.tr.Scenario.Provider + "/" + v.tr.Scenario.Name
 }
 
-func (v *view) salesforce() bool { return v.tr.Scenario.Provider == "salesforce" }
-
+// providerName is the provider as people name it.
 func (v *view) providerName() string {
-	switch v.tr.Scenario.Provider {
-	case "salesforce":
-		return "Salesforce"
-	case "microsoft":
-		return "Microsoft"
+	if v.info.Title != "" {
+		return v.info.Title
 	}
 	return "the provider"
 }
@@ -226,16 +312,23 @@ func (v *view) containsToken(text, l string) bool {
 }
 
 // message returns message i, or nil.
-// cutOff tells whether r was the last exchange of a message the harness
-// killed for running out of time: the component had no chance to replay
-// or emit after it, so rules about what follows a refresh do not judge it.
+// cutOff tells whether r was the last exchange (the platform's aside) of a
+// message the harness killed: the component had no chance to replay or
+// emit after it, so rules about what follows a refresh do not judge it.
 func (v *view) cutOff(r *refresh) bool {
-	m := v.message(r.msg)
-	if m == nil || m.Outcome != harness.OutcomeTimeout {
+	return v.lastBeforeKill(r.e)
+}
+
+// lastBeforeKill tells whether e was the last exchange of a message the
+// harness killed (for running out of time, or because the process died):
+// what the component would have done next is unknown.
+func (v *view) lastBeforeKill(e *mockprovider.Entry) bool {
+	m := v.message(v.msgOf[e.Seq])
+	if m == nil || (m.Outcome != harness.OutcomeTimeout && m.Outcome != harness.OutcomeCrash) {
 		return false
 	}
-	for _, e := range v.entries {
-		if e.Seq > r.e.Seq && e.Seq <= m.JournalTo {
+	for _, x := range v.entries {
+		if x.Seq > e.Seq && v.msgOf[x.Seq] == m.Index && x.Kind != mockprovider.KindPlatform {
 			return false
 		}
 	}
@@ -254,16 +347,44 @@ func (v *view) message(i int) *harness.Message {
 // inMessage returns the exchanges of kind k (any kind when empty) made
 // during message m, with from < seq < to (to <= 0: no upper bound).
 func (v *view) inMessage(m int, k mockprovider.Kind, from, to int64) []*mockprovider.Entry {
+	es := v.byMsg[m]
+	i := sort.Search(len(es), func(i int) bool { return es[i].Seq > from })
 	var out []*mockprovider.Entry
-	for _, e := range v.entries {
-		if v.msgOf[e.Seq] != m || e.Seq <= from || (to > 0 && e.Seq >= to) {
-			continue
+	for _, e := range es[i:] {
+		if to > 0 && e.Seq >= to {
+			break
 		}
 		if k == "" || e.Kind == k {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// evictedBefore tells whether exchanges of message m after seq from were
+// evicted from the journal: the trace holds only the newest entries of a
+// run longer than the journal's bound (Trace.Counts.Evicted), and a rule
+// must not judge a window it cannot see whole.
+func (v *view) evictedBefore(m int, from int64) bool {
+	if v.tr.Counts.Evicted == 0 || len(v.entries) == 0 {
+		return false
+	}
+	first := v.entries[0].Seq
+	if from >= first-1 {
+		return false
+	}
+	if mm := v.message(m); mm != nil && mm.JournalTo < first {
+		return false // the whole message was evicted; nothing of it is judged
+	}
+	return true
+}
+
+// presentedBetween tells whether an API call presented token label at
+// with from < seq < to.
+func (v *view) presentedBetween(at string, from, to int64) bool {
+	s := v.presentedAt[at]
+	i := sort.Search(len(s), func(i int) bool { return s[i] > from })
+	return i < len(s) && s[i] < to
 }
 
 func (v *view) apiCalls(m int, from, to int64) []*mockprovider.Entry {
@@ -273,8 +394,8 @@ func (v *view) apiCalls(m int, from, to int64) []*mockprovider.Entry {
 // refreshesIn returns the refreshes of message m with from < seq < to.
 func (v *view) refreshesIn(m int, from, to int64) []*refresh {
 	var out []*refresh
-	for _, r := range v.refs {
-		if r.msg == m && r.e.Seq > from && (to <= 0 || r.e.Seq < to) {
+	for _, r := range v.refsByMsg[m] {
+		if r.e.Seq > from && (to <= 0 || r.e.Seq < to) {
 			out = append(out, r)
 		}
 	}
@@ -285,8 +406,26 @@ func (v *view) refreshesIn(m int, from, to int64) []*refresh {
 // m before seq, or 0.
 func (v *view) lastOKBefore(m int, seq int64) int64 {
 	var last int64
-	for _, r := range v.refs {
-		if r.msg == m && r.e.Seq < seq && r.class == refreshOK {
+	for _, r := range v.refsByMsg[m] {
+		if r.e.Seq < seq && r.class == refreshOK {
+			last = r.e.Seq
+		}
+	}
+	return last
+}
+
+// lastUsedOKBefore returns the seq of the last successful refresh of
+// message m before seq whose access token an API call had presented
+// before seq, or 0. A refresh whose token was not used yet has answered
+// nothing: refreshes a component starts together (one per failed call)
+// all answer the same 401s.
+func (v *view) lastUsedOKBefore(m int, seq int64) int64 {
+	var last int64
+	for _, r := range v.refsByMsg[m] {
+		if r.e.Seq >= seq {
+			break
+		}
+		if r.class == refreshOK && v.presentedBetween(r.at, r.e.Seq, seq) {
 			last = r.e.Seq
 		}
 	}
@@ -296,8 +435,8 @@ func (v *view) lastOKBefore(m int, seq int64) int64 {
 // issuedIn tells whether access token label at was issued by a
 // successful refresh of message m.
 func (v *view) issuedIn(m int, at string) *refresh {
-	for _, r := range v.refs {
-		if r.msg == m && r.class == refreshOK && r.at == at && at != "" {
+	for _, r := range v.refsByMsg[m] {
+		if r.class == refreshOK && r.at == at && at != "" {
 			return r
 		}
 	}
@@ -332,8 +471,7 @@ func (v *view) keysField(raw json.RawMessage) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	f, ok := obj[v.cf].(map[string]any)
-	return f, ok
+	return harness.AtPath(obj, harness.CredentialPath(v.cf))
 }
 
 func decodeObject(s string) (map[string]any, bool) {
@@ -408,10 +546,14 @@ func (v *view) desc(e *mockprovider.Entry) string {
 	if len(e.Issued) > 0 {
 		fmt.Fprintf(&b, ", issued %s", strings.Join(e.Issued, " and "))
 	}
-	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned {
+	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned && r.cutOffBy != "" {
+		b.WriteString(", answer held back on purpose; " + r.cutOffBy + " before it came")
+	} else if r != nil && r.abandoned {
 		b.WriteString(", answer held back and abandoned by the component")
-	} else if e.Fault != "" {
-		fmt.Fprintf(&b, " [scripted: %s]", e.Fault)
+	} else if e.ClientGone {
+		b.WriteString(", answer held back; the client was gone before it came")
+	} else if len(e.Faults) > 0 {
+		fmt.Fprintf(&b, " [scripted: %s]", e.FaultText())
 	}
 	m := v.msgOf[e.Seq]
 	if mm := v.message(m); mm != nil && mm.Label != "" {

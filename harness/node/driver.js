@@ -16,10 +16,18 @@
 // Commands: {"cmd":"message","id","messageId","body","clockOffsetMs"?},
 // {"cmd":"clock","offsetMs"}, {"cmd":"exit"}. Every event carries "seq"
 // (1, 2, ...), "t" (real epoch ms) and "msg" (the id of the message that
-// was last started, null before the first): ready, fatal{phase,error},
+// was last started, null before the first): ready{sailorVersion,node,
+// messagesDB}, fatal{phase,error,location?,missingModule?,requireStack?},
 // emit{id,name,args,unbound?,truncated?}, emit-settled{id,ok,handled|error},
 // amqp{op,payload,headers?}, processed{error?}, uncaughtException{error},
 // unhandledRejection{error}, protocol-error{line,error}.
+//
+// A fatal event's phase says how far set-up got: sailor (the sailor could
+// not be loaded or lacks what the driver needs), prepare (settings, the step
+// from the platform API, component.json), load (the step's module: a syntax
+// error, a missing module, a throw while it loads, an unknown function),
+// startup or init (the component's hooks). location is the file (relative
+// to the component directory) and line in the component's own code.
 //
 // The driver uses only Node built-ins and the component's installed sailor.
 
@@ -224,33 +232,44 @@ function errorInfo(err) {
 // kills the container, an unhandled rejection is only logged.
 
 process.on('uncaughtException', (err) => {
-  emitEvent({ ev: 'uncaughtException', error: errorInfo(err) }, 'error');
+  const fields = { ev: 'uncaughtException', error: errorInfo(err) };
+  const where = componentFrame(err);
+  if (where) fields.location = where;
+  emitEvent(fields, 'error');
   process.exit(4);
 });
 process.on('unhandledRejection', (reason) => {
   emitEvent({ ev: 'unhandledRejection', error: errorInfo(reason) }, 'error');
 });
 
-function fatal(phase, err) {
-  const info = errorInfo(err);
-  const hint = {
-    prepare: 'the sailor could not prepare the step (read the settings, GET the step from the platform API, load component.json)',
-    startup: 'the component\'s startup hook failed',
-    init: 'the sailor could not load the step\'s function or its init hook failed',
-  }[phase];
-  info.message = `${phase}: ${info.message}${hint ? ` (${hint})` : ''}`;
-  emitEvent({ ev: 'fatal', phase, error: info }, 'error');
-  process.exit(3);
-}
-
 // ---------------------------------------------------------------------------
 // The sailor.
+//
+// Every elasticio-sailor-nodejs release from 2.6.0 to 2.7.x is driven
+// unpatched. What the driver relies on is what all of them share:
+// lib/settings.js readFrom, the Sailor class of lib/sailor.js with its
+// amqpConnection, componentReader, prepare, startup and processMessage,
+// TaskExec in lib/executor.js (whose emit comes from lib/emitter.js, the
+// same file in every release). Where releases differ, the driver detects
+// the difference instead of testing version numbers:
+//   - lib/messagesDB.js (2.7.7 on) deduplicates message ids; ack and reject
+//     must forget them, as the real connection does. Older releases have no
+//     such store.
+//   - ack and reject receive the AMQP message up to 2.7.6 and its messageId
+//     from 2.7.7 on.
+//   - send* receive AMQP properties ({contentType, headers, ...}) up to 2.6.5
+//     and the headers themselves later.
+//   - the init hook is init() up to 2.6.2 and runHookInit() later.
+//   - up to 2.6.5 processMessage asserts the platform's taskId, execId and
+//     userId headers, so every message carries them (the platform sends them
+//     to every release).
 
 const SAILOR = process.env.REFRESHPROOF_SAILOR
   ? path.resolve(process.env.REFRESHPROOF_SAILOR)
   : path.join(process.cwd(), 'node_modules', 'elasticio-sailor-nodejs');
 
 let sailor;
+let settings;
 let messagesDB = null;
 
 function sailorVersion() {
@@ -259,6 +278,25 @@ function sailorVersion() {
   } catch (e) {
     return null;
   }
+}
+
+// messageIdOf returns the message id an ack or reject is about: the id
+// itself (2.7.7 on) or the AMQP message's messageId header (before).
+function messageIdOf(arg) {
+  if (arg && typeof arg === 'object') {
+    const headers = arg.properties && arg.properties.headers;
+    return headers ? headers.messageId : undefined;
+  }
+  return arg;
+}
+
+// headersOf returns the AMQP headers of a send* call: up to 2.6.5 the sailor
+// passes AMQP properties that hold them, later the headers themselves.
+function headersOf(arg) {
+  if (arg && typeof arg === 'object' && typeof arg.contentType === 'string' && arg.headers && typeof arg.headers === 'object') {
+    return arg.headers;
+  }
+  return arg;
 }
 
 // newAmqpStandIn returns an object with the methods of the sailor's Amqp
@@ -270,7 +308,9 @@ function newAmqpStandIn() {
   const throttled = async (throttle) => {
     if (typeof throttle === 'function') await throttle();
   };
-  const forget = (messageId) => {
+  const settle = (op, arg) => {
+    const messageId = messageIdOf(arg);
+    record(op, messageId === undefined ? null : messageId);
     if (messagesDB && messageId !== undefined) messagesDB.deleteMessage(messageId);
   };
   return {
@@ -284,29 +324,30 @@ function newAmqpStandIn() {
       // The real connection serialises (and encrypts) the message; data that
       // cannot be serialised fails there, so it fails here too.
       JSON.stringify(data);
-      record('sendData', data, { headers: jsonSafe(headers) });
+      record('sendData', data, { headers: jsonSafe(headersOf(headers)) });
     },
     async sendError(err, headers, originalMessage, throttle) {
       await throttled(throttle);
-      record('sendError', err, { headers: jsonSafe(headers) });
+      record('sendError', err, { headers: jsonSafe(headersOf(headers)) });
     },
     async sendRebound(reboundError, originalMessage, outgoingHeaders) {
-      record('sendRebound', reboundError, { headers: jsonSafe(outgoingHeaders) });
+      record('sendRebound', reboundError, { headers: jsonSafe(headersOf(outgoingHeaders)) });
     },
     async sendSnapshot(data, headers, throttle) {
       await throttled(throttle);
       JSON.stringify(data);
-      record('sendSnapshot', data, { headers: jsonSafe(headers) });
+      record('sendSnapshot', data, { headers: jsonSafe(headersOf(headers)) });
     },
     async sendHttpReply(data, headers) {
-      if (!headers || !headers.reply_to) {
+      const h = headersOf(headers);
+      if (!h || !h.reply_to) {
         throw new Error('Component emitted \'httpReply\' event but \'reply_to\' was not found in AMQP headers');
       }
       JSON.stringify(data);
-      record('sendHttpReply', data, { headers: jsonSafe(headers) });
+      record('sendHttpReply', data, { headers: jsonSafe(h) });
     },
-    async ack(messageId) { record('ack', messageId); forget(messageId); },
-    async reject(messageId) { record('reject', messageId); forget(messageId); },
+    async ack(message) { settle('ack', message); },
+    async reject(message) { settle('reject', message); },
   };
 }
 
@@ -343,30 +384,109 @@ function recordEmits(TaskExec) {
   });
 }
 
-async function setUp() {
-  let Sailor;
-  let settings;
-  try {
-    Sailor = require(path.join(SAILOR, 'lib/sailor.js')).Sailor;
-    const { TaskExec } = require(path.join(SAILOR, 'lib/executor.js'));
-    messagesDB = require(path.join(SAILOR, 'lib/messagesDB.js'));
-    recordEmits(TaskExec);
-    settings = require(path.join(SAILOR, 'lib/settings.js')).readFrom(process.env);
-  } catch (err) {
-    if (err && err.code === 'MODULE_NOT_FOUND' && !fs.existsSync(SAILOR)) {
-      err.message = `cannot load the sailor from ${SAILOR} (is elasticio-sailor-nodejs installed in the component?): ${err.message}`;
+// loadSailor requires the parts of the sailor the driver uses and checks
+// that they have the shape every supported release has. A sailor without
+// them is one the driver cannot drive: the error says what is missing.
+function loadSailor() {
+  if (!fs.existsSync(path.join(SAILOR, 'package.json'))) {
+    throw new Error(`cannot load the sailor from ${SAILOR}: elasticio-sailor-nodejs is not installed there (run npm ci in the component)`);
+  }
+  const lib = (name) => require(path.join(SAILOR, 'lib', name));
+  const { Sailor } = lib('sailor.js');
+  const { TaskExec } = lib('executor.js');
+  const { readFrom } = lib('settings.js');
+  const missing = [];
+  if (typeof Sailor !== 'function') missing.push('lib/sailor.js Sailor');
+  else {
+    for (const m of ['prepare', 'startup', 'processMessage']) {
+      if (typeof Sailor.prototype[m] !== 'function') missing.push(`Sailor.prototype.${m}`);
     }
-    return fatal('prepare', err);
+    if (typeof Sailor.prototype.runHookInit !== 'function' && typeof Sailor.prototype.init !== 'function') {
+      missing.push('Sailor.prototype.runHookInit (or init)');
+    }
+  }
+  if (typeof TaskExec !== 'function' || typeof TaskExec.prototype.emit !== 'function') missing.push('lib/executor.js TaskExec with emit');
+  if (typeof readFrom !== 'function') missing.push('lib/settings.js readFrom');
+  if (missing.length > 0) {
+    throw new Error(`the sailor ${sailorVersion() || '(unknown version)'} in ${SAILOR} lacks what the driver needs: ${missing.join(', ')}`);
+  }
+  // Only 2.7.7 and later have the message store.
+  const dbPath = path.join(SAILOR, 'lib', 'messagesDB.js');
+  if (fs.existsSync(dbPath)) {
+    const db = require(dbPath);
+    if (db && typeof db.deleteMessage === 'function') messagesDB = db;
+  }
+  return { Sailor, TaskExec, readFrom };
+}
+
+// componentFrame finds where in the component's own code an error arose:
+// the file and line Node printed for a syntax error, or the first stack
+// frame in the component directory outside node_modules.
+function componentFrame(err) {
+  const stack = err && typeof err.stack === 'string' ? err.stack : '';
+  const root = process.cwd() + path.sep;
+  const own = (file) => file.startsWith(root) && !file.slice(root.length).split(path.sep).includes('node_modules');
+  const rel = (file) => file.slice(root.length);
+  // A SyntaxError from require starts with "/abs/file.js:12", the source
+  // line and a caret.
+  const head = /^(\/[^\n]*?):(\d+)\n/.exec(stack);
+  if (head && own(head[1])) return { file: rel(head[1]), line: Number(head[2]) };
+  for (const m of stack.matchAll(/\(?(\/[^\s():]+):(\d+):(\d+)\)?$/gm)) {
+    if (own(m[1])) return { file: rel(m[1]), line: Number(m[2]), column: Number(m[3]) };
+  }
+  return null;
+}
+
+// loadFunction loads the step's trigger or action module the way the
+// sailor's component reader does (the main file joined to the component
+// path), at the moment the sailor would: after prepare, before the startup
+// and init hooks. Loading it here first keeps Node's original error (the
+// reader replaces the message of anything but a missing module); the
+// sailor then gets the same module from require's cache.
+async function loadFunction() {
+  const reader = sailor.componentReader;
+  const main = reader.findTriggerOrAction(settings.FUNCTION);
+  require(path.join(reader.componentPath, main));
+  await reader.loadTriggerOrAction(settings.FUNCTION);
+}
+
+function fatal(phase, err) {
+  const info = errorInfo(err);
+  const fields = { ev: 'fatal', phase, error: info };
+  const where = componentFrame(err);
+  if (where) fields.location = where;
+  if (err && err.code === 'MODULE_NOT_FOUND') {
+    const m = /Cannot find module '([^']+)'/.exec(String(err.message));
+    if (m) fields.missingModule = m[1];
+    if (Array.isArray(err.requireStack)) fields.requireStack = err.requireStack.slice(0, 8).map(String);
+  }
+  emitEvent(fields, 'error');
+  process.exit(3);
+}
+
+async function setUp() {
+  let parts;
+  try {
+    parts = loadSailor();
+    recordEmits(parts.TaskExec);
+  } catch (err) {
+    return fatal('sailor', err);
   }
   // As run.js prepareSandbox: keep-alive global agents.
   http.globalAgent = new http.Agent({ keepAlive: true });
   https.globalAgent = new https.Agent({ keepAlive: true });
   try {
-    sailor = new Sailor(settings);
+    settings = parts.readFrom(process.env);
+    sailor = new parts.Sailor(settings);
     sailor.amqpConnection = newAmqpStandIn();
     await sailor.prepare();
   } catch (err) {
     return fatal('prepare', err);
+  }
+  try {
+    await loadFunction();
+  } catch (err) {
+    return fatal('load', err);
   }
   if (settings.STARTUP_REQUIRED) {
     try {
@@ -376,11 +496,11 @@ async function setUp() {
     }
   }
   try {
-    await sailor.runHookInit();
+    await (typeof sailor.runHookInit === 'function' ? sailor.runHookInit() : sailor.init());
   } catch (err) {
     return fatal('init', err);
   }
-  emitEvent({ ev: 'ready', sailorVersion: sailorVersion(), node: process.version });
+  emitEvent({ ev: 'ready', sailorVersion: sailorVersion(), node: process.version, messagesDB: messagesDB !== null });
   return true;
 }
 
@@ -400,7 +520,15 @@ async function processMessage(cmd) {
     headers: {},
     metadata: {},
   };
-  const headers = { messageId: cmd.messageId === undefined ? crypto.randomUUID() : String(cmd.messageId) };
+  // The platform's headers on every message; sailors up to 2.6.5 reject a
+  // message without them.
+  const headers = {
+    taskId: settings.FLOW_ID,
+    execId: settings.EXEC_ID,
+    userId: settings.USER_ID,
+    workspaceId: settings.WORKSPACE_ID,
+    messageId: cmd.messageId === undefined ? crypto.randomUUID() : String(cmd.messageId),
+  };
   const amqpMessage = { fields: { deliveryTag }, properties: { headers }, content: Buffer.alloc(0) };
   try {
     await sailor.processMessage(payload, amqpMessage);

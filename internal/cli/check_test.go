@@ -59,27 +59,57 @@ func failedRules(rec reports.Record) []string {
 	return ids
 }
 
+// verdictSet is a run's verdicts in short: each rule that failed as a
+// root cause on some scenario ("R05"), each that failed as the consequence
+// of another ("R06<R05"), and each warning ("warn:R07", "warn:R06<R05").
+func verdictSet(rec reports.Record) []string {
+	set := map[string]bool{}
+	for _, r := range rec.Results {
+		id := r.RuleID
+		if r.CausedBy != "" {
+			id += "<" + r.CausedBy
+		}
+		switch r.Status {
+		case reports.Failed:
+			set[id] = true
+		case reports.Warned:
+			set["warn:"+id] = true
+		}
+	}
+	out := []string{}
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // TestCheckExamples runs check on every example component over the
-// catalogue (less the slow timeout scenario) and asserts the exact set of
-// rules each fails: none for the compliant ones, its own mistake for each
-// broken one.
+// catalogue (less the slow timeout scenario) and asserts the exact
+// verdicts of each: none for the compliant ones, its own mistake as the
+// root cause for each broken one, and what follows from that mistake as
+// its consequences.
 func TestCheckExamples(t *testing.T) {
 	needExamples(t)
 	want := map[string][]string{
-		"ms-graph-on401":              nil,
-		"ms-graph-every-call":         nil,
-		"sf-query-on401":              nil,
+		"ms-graph-on401":              {},
+		"ms-graph-every-call":         {},
+		"sf-query-on401":              {},
 		"sf-drops-refresh-token":      {"R06"},
-		"ms-emits-access-token-only":  {"R05", "R06"},
+		"ms-emits-access-token-only":  {"R05", "R06", "R06<R05"}, // R06 on its own where the provider left the refresh token out
 		"ms-retries-twice":            {"R08"},
 		"sf-loops-on-401":             {"R08"},
 		"ms-swallows-refresh-failure": {"R09"},
 		"sf-refreshes-on-403":         {"R11"},
 		"ms-logs-token":               {"R14"},
-		"sf-cfg-refresh-token":        {"R06", "R07"},
-		"ms-unbound-emit":             {"R05"},
+		"sf-cfg-refresh-token":        {"R06<R07", "R07"},
+		"ms-unbound-emit":             {"R05", "warn:R06<R05", "warn:R07<R05"},
+		// Credential layouts (refreshproof.yaml credentialField, credential).
+		"ms-nested-credential": {},
+		"ms-top-level-keys":    {},
+		"ms-emits-keys-flat":   {"R05", "R06<R05"},
 		// Real client libraries, judged as they are (docs/real-clients.md).
-		"sf-jsforce":   {"R02", "R06", "R07", "R08", "R10", "R15", "R18"},
+		"sf-jsforce":   {"R02", "R06", "R06<R07", "R06<R10", "R07", "R08", "R08<R15", "R10", "R15", "R18", "R18<R08", "R18<R10", "R18<R15", "R19"},
 		"ms-graph-sdk": {"R02", "R17"},
 	}
 	entries, err := os.ReadDir(examples)
@@ -104,22 +134,25 @@ func TestCheckExamples(t *testing.T) {
 			record := filepath.Join(t.TempDir(), "run.json")
 			code, out, errOut := runFor(t, 5*time.Minute, "check", filepath.Join(examples, name), "--label-filter", "!timeout", "--parallel", "1", "--timeout", limit, "--json-report", record)
 			wantCode := cli.ExitOK
-			if len(ids) > 0 {
+			if slices.ContainsFunc(ids, func(id string) bool { return !strings.HasPrefix(id, "warn:") }) {
 				wantCode = cli.ExitFailed
 			}
 			if code != wantCode {
 				t.Fatalf("exit %d, want %d\n%s\n%s", code, wantCode, out, lastLines(errOut, 20))
 			}
 			rec := readRecord(t, record)
-			if got := failedRules(rec); !slices.Equal(got, ids) {
-				t.Errorf("failed rules %v, want %v\n%s", got, ids, out)
+			if got := verdictSet(rec); !slices.Equal(got, ids) {
+				t.Errorf("verdicts %v, want %v\n%s", got, ids, out)
 			}
 			if len(rec.Traces) == 0 || len(rec.Errors) > 0 {
 				t.Errorf("%d traces, errors %v", len(rec.Traces), rec.Errors)
 			}
 			for _, id := range ids {
-				if !strings.Contains(out, "--- FAIL "+id+" on ") {
+				if !strings.ContainsAny(id, "<:") && !strings.Contains(out, "--- FAIL "+id+" on ") {
 					t.Errorf("output does not explain %s:\n%s", id, out)
+				}
+				if cause, ok := strings.CutPrefix(id, "warn:"); ok && !strings.Contains(cause, "<") && !strings.Contains(out, "--- WARN "+cause+" on ") {
+					t.Errorf("output does not show the warning %s:\n%s", cause, out)
 				}
 			}
 		})
@@ -182,7 +215,7 @@ expect:
 `), 0o644)
 		record := filepath.Join(tmp, "expect.json")
 		code, out, _ := run(t, "check", broken, scen, "--config", cfg, "--json-report", record)
-		if code != cli.ExitOK || !strings.Contains(out, "expected failure") || !strings.Contains(out, "expected failures now pass") {
+		if code != cli.ExitOK || !strings.Contains(out, "expected failure") || !strings.Contains(out, "expected failure is now passing") {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
 		rec := readRecord(t, record)
@@ -196,6 +229,26 @@ expect:
 		wantSt := []string{"R06 expected-failure salesforce/expired-access-token", "R13 unexpected-pass salesforce/valid-token"}
 		if !slices.Equal(st, wantSt) {
 			t.Errorf("statuses %v, want %v", st, wantSt)
+		}
+	})
+	t.Run("a report to stdout, the summary to stderr", func(t *testing.T) {
+		code, out, errOut := run(t, "check", broken, "--scenarios=expired-access-token", "--json-report", "-")
+		if code != cli.ExitFailed {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		rec, err := reports.ReadRecord(strings.NewReader(out))
+		if err != nil || len(rec.Traces) != 1 {
+			t.Fatalf("stdout is not the run record: %v\n%s", err, out)
+		}
+		if !strings.Contains(errOut, "--- FAIL R06 on salesforce/expired-access-token") || !strings.Contains(errOut, "FAILED: 1 of 19 rules failed") {
+			t.Errorf("the summary is not on stderr:\n%s", errOut)
+		}
+		// report with only --from prints the summary check printed.
+		path := filepath.Join(tmp, "stdout.json")
+		_ = os.WriteFile(path, []byte(out), 0o644)
+		code, sumOut, _ := run(t, "report", "--from", path)
+		if code != cli.ExitFailed || !strings.Contains(sumOut, "--- FAIL R06 on salesforce/expired-access-token") || !strings.Contains(sumOut, "RULE  NAME") {
+			t.Errorf("report --from alone: exit %d\n%s", code, sumOut)
 		}
 	})
 	t.Run("report re-renders and merges shards", func(t *testing.T) {
@@ -236,9 +289,13 @@ func TestCheckUsage(t *testing.T) {
 		{"report without from", []string{"report", "--junit-report", "x.xml"}, "--from is required"},
 		{"report of a non-record", []string{"report", "--from", "check_test.go", "--junit-report", filepath.Join(bare, "x.xml")}, "run record"},
 		{"unknown rule", []string{"rules", "R99"}, "no rule"},
+		{"parallel 0", []string{"check", filepath.Join(examples, "sf-query-on401"), "--parallel", "0"}, "--parallel must be 1 or more"},
+		{"negative timeout", []string{"check", filepath.Join(examples, "sf-query-on401"), "--timeout", "-5s"}, "--timeout must be above zero"},
+		{"zero timeout for run", []string{"run", filepath.Join(examples, "sf-query-on401"), "--timeout", "0s"}, "--timeout must be above zero"},
+		{"two reports to stdout", []string{"check", filepath.Join(examples, "sf-query-on401"), "--json-report", "-", "--junit-report", "-"}, "only one report"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.name != "not a component" && tc.name != "unknown rule" && !strings.HasPrefix(tc.args[0], "report") {
+			if !slices.Contains([]string{"not a component", "unknown rule", "parallel 0", "negative timeout", "zero timeout for run", "two reports to stdout"}, tc.name) && !strings.HasPrefix(tc.args[0], "report") {
 				if _, err := exec.LookPath("node"); err != nil {
 					t.Skip("node is not installed")
 				}
@@ -256,12 +313,66 @@ func TestCheckUsage(t *testing.T) {
 
 func TestRules(t *testing.T) {
 	code, out, _ := run(t, "rules")
-	if code != cli.ExitOK || strings.Count(out, "\n[R") != 17 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
+	if code != cli.ExitOK || strings.Count(out, "\n[R") != 18 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, "rules", "-o", "json", "credentials-survive")
 	var rules []map[string]any
 	if code != cli.ExitOK || json.Unmarshal([]byte(out), &rules) != nil || len(rules) != 1 || rules[0]["id"] != "R06" {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+// TestCheckNotExercised: a Microsoft component whose component.json does
+// not name its provider (its OAuth URLs come from its credentials), checked
+// against the Salesforce mock, calls only Microsoft's hosts, which are
+// blocked. Nothing was judged, so nothing passes: exit 2, and the output
+// says which provider the component called. With component.json naming
+// Microsoft, --provider salesforce is refused before anything runs.
+func TestCheckNotExercised(t *testing.T) {
+	needExamples(t)
+	src, _ := filepath.Abs(filepath.Join(examples, "ms-graph-on401"))
+	code, _, errOut := run(t, "check", src, "--provider", "salesforce", "--scenarios", "valid-token")
+	if code != cli.ExitUsage || !strings.Contains(errOut, "the component talks to microsoft") || !strings.Contains(errOut, "pass --provider microsoft") {
+		t.Fatalf("a provider component.json contradicts: exit %d\n%s", code, errOut)
+	}
+
+	dir := t.TempDir()
+	for _, f := range []string{"lib", "node_modules", "package.json"} {
+		if err := os.Symlink(filepath.Join(src, f), filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(src, "component.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc map[string]any
+	_ = json.Unmarshal(raw, &desc)
+	delete(desc["credentials"].(map[string]any), "oauth2")
+	raw, _ = json.Marshal(desc)
+	_ = os.WriteFile(filepath.Join(dir, "component.json"), raw, 0o644)
+
+	record := filepath.Join(t.TempDir(), "run.json")
+	code, out, errOut := run(t, "check", dir, "--provider", "salesforce", "--action", "listMessages", "--scenarios", "valid-token", "--json-report", record)
+	if code != cli.ExitUsage {
+		t.Fatalf("exit %d, want 2\n%s\n%s", code, out, errOut)
+	}
+	for _, s := range []string{"the component called graph.microsoft.com, which is Microsoft; this run mocks Salesforce (--provider microsoft)", "NOT EXERCISED"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	if !strings.Contains(errOut, "no scenario exercised the component") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	rec := readRecord(t, record)
+	if len(rec.NotExercised) != 1 {
+		t.Fatalf("notExercised %+v", rec.NotExercised)
+	}
+	for _, r := range rec.Results {
+		if r.Status == reports.Passed {
+			t.Errorf("%s passed on a scenario that judged nothing", r.RuleID)
+		}
 	}
 }

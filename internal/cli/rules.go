@@ -65,20 +65,30 @@ to fix a failure, and where the requirement comes from.`,
 func newReportCmd(s *streams) *cobra.Command {
 	var from []string
 	var junit, jsonOut, markdown, html string
+	var verbose bool
 	c := &cobra.Command{
 		Use:   "report --from run.json [--from more.json...] [--junit-report F] [--json-report F] [--markdown-report F] [--html-report F]",
 		Short: "Render saved runs again, merging several (CI shards)",
 		Long: `report reads run records written by "check --json-report", merges them when
 there are several (the shards of one run must come from the same component and
-tool), and writes the reports asked for. It exits 1 when the merged run has a
-failed rule, as check would have.`,
+tool), prints the summary check printed (to stderr when a report goes to
+stdout), and writes the reports asked for ("-" is stdout). It exits as check
+would have: 1 when the merged run has a failed rule, 2 when no rule failed but
+a scenario could not run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(from) == 0 {
 				return usageErr("--from is required: a run record written by `refreshproof check --json-report FILE`")
 			}
-			if junit == "" && jsonOut == "" && markdown == "" && html == "" {
-				return usageErr("name at least one report to write: --junit-report, --json-report, --markdown-report or --html-report")
+			out, toStdout := s.out, 0
+			for _, p := range []string{junit, jsonOut, markdown, html} {
+				if p == "-" {
+					out = s.err
+					toStdout++
+				}
+			}
+			if toStdout > 1 {
+				return usageErr("only one report can be written to stdout (-)")
 			}
 			var recs []reports.Record
 			for _, f := range from {
@@ -97,13 +107,11 @@ failed rule, as check would have.`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			if err := writeReports(rec, junit, jsonOut, markdown, html); err != nil {
+			printSummary(out, rec, verbose)
+			if err := writeReports(s.out, rec, junit, jsonOut, markdown, html); err != nil {
 				return err
 			}
-			if n := countStatus(rec, reports.Failed); n > 0 {
-				return &exitError{code: ExitFailed, err: fmt.Errorf("%d rule checks failed in the merged run", n)}
-			}
-			return nil
+			return exitFor(s, rec)
 		},
 	}
 	f := c.Flags()
@@ -112,5 +120,6 @@ failed rule, as check would have.`,
 	f.StringVar(&jsonOut, "json-report", "", "write the merged run record to FILE")
 	f.StringVar(&markdown, "markdown-report", "", "write a Markdown summary to FILE")
 	f.StringVar(&html, "html-report", "", "write a self-contained HTML report to FILE")
+	f.BoolVarP(&verbose, "verbose", "v", false, "show every failure and warning in full, with the exchanges of its scenario")
 	return c
 }

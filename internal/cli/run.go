@@ -30,7 +30,7 @@ type componentFlags struct {
 
 func (f *componentFlags) add(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVarP(&f.provider, "provider", "p", "", "salesforce or microsoft (default: provider in refreshproof.yaml)")
+	fl.StringVarP(&f.provider, "provider", "p", "", providerList()+" (default: provider in refreshproof.yaml)")
 	fl.StringVarP(&f.action, "action", "a", "", "the action or trigger to run, by its component.json name")
 	fl.StringVar(&f.strategy, "strategy", "", "how the component refreshes: on-401 (default), every-call, before-expiry")
 	fl.StringVar(&f.credentialField, "credential-field", "", `the cfg field holding the OAuth token (default "oauth")`)
@@ -44,6 +44,18 @@ func (f *componentFlags) add(c *cobra.Command) {
 	fl.StringSliceVar(&f.clientIDEnv, "client-id-env", nil, "environment variables that carry the OAuth client id (default: OAUTH_CLIENT_ID and the provider's)")
 	fl.StringSliceVar(&f.clientSecretEnv, "client-secret-env", nil, "environment variables that carry the OAuth client secret")
 	fl.StringVar(&f.keysPolicy, "keys-policy", "", "how the mock platform stores updateKeys: replace (default, as the platform does), shallow, deep")
+}
+
+// validate rejects flag values that cannot make a run: they would
+// otherwise fall back to a default without a word.
+func (f *componentFlags) validate(cmd *cobra.Command) error {
+	if cmd.Flags().Changed("parallel") && f.parallel < 1 {
+		return usageErr("--parallel must be 1 or more, not %d", f.parallel)
+	}
+	if cmd.Flags().Changed("timeout") && f.timeout <= 0 {
+		return usageErr("--timeout must be above zero, not %s (it bounds each message; the default is 30s)", f.timeout)
+	}
+	return nil
 }
 
 // jsonObject parses a flag holding a JSON object.
@@ -173,6 +185,9 @@ credentialField, strategy, body, cfg, env and timeout. Flags override it.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
+			if err := f.validate(cmd); err != nil {
+				return err
+			}
 			comp, err := f.component(dir)
 			if err != nil {
 				return err
@@ -187,15 +202,19 @@ credentialField, strategy, body, cfg, env and timeout. Flags override it.`,
 				}
 			}
 			r := harness.Runner{Reveal: f.reveal, Parallel: f.parallel}
-			fmt.Fprintf(s.err, "running %s (%s, %s) through %d %s scenarios\n", comp.Name, comp.Function, comp.Strategy, len(list), comp.Provider)
+			fmt.Fprintf(s.err, "running %s (%s, %s) through %s\n", comp.Name, comp.Function, comp.Strategy, plural(len(list), comp.Provider+" scenario", comp.Provider+" scenarios"))
 			var failed error
-			r.RunAll(cmd.Context(), comp, list, func(done, total int, res harness.Result) {
+			index := map[*scenarios.Scenario]int{}
+			for i, sc := range list {
+				index[sc] = i + 1 // numbered in catalogue order, not as they finish
+			}
+			r.RunAll(cmd.Context(), comp, list, func(_, total int, res harness.Result) {
 				if res.Err != nil {
-					fmt.Fprintf(s.out, "[%d/%d] %-45s could not run: %v\n", done, total, res.Scenario.Name, res.Err)
+					fmt.Fprintf(s.out, "[%d/%d] %-45s could not run: %v\n", index[res.Scenario], total, res.Scenario.Name, res.Err)
 					failed = errors.Join(failed, res.Err)
 					return
 				}
-				fmt.Fprintf(s.out, "[%d/%d] %-45s %s\n", done, total, res.Scenario.Name, summary(res.Trace))
+				fmt.Fprintf(s.out, "[%d/%d] %-45s %s\n", index[res.Scenario], total, res.Scenario.Name, summary(res.Trace))
 				if traceDir != "" {
 					if err := writeTrace(filepath.Join(traceDir, res.Scenario.Provider+"-"+res.Scenario.Name+".json"), res.Trace); err != nil {
 						failed = errors.Join(failed, err)
@@ -234,9 +253,10 @@ func summary(t harness.Trace) string {
 			blocked++
 		}
 	}
-	s := fmt.Sprintf("messages %s; %d API calls, %d refreshes, %d updateKeys", strings.Join(outcomes, ","), api, refresh, len(t.KeyUpdates))
+	s := fmt.Sprintf("%s %s; %s, %s, %d updateKeys", map[bool]string{true: "message", false: "messages"}[len(outcomes) == 1], strings.Join(outcomes, ","),
+		plural(api, "API call", "API calls"), plural(refresh, "refresh", "refreshes"), len(t.KeyUpdates))
 	if blocked > 0 {
-		s += fmt.Sprintf(", %d blocked connections", blocked)
+		s += ", " + plural(blocked, "blocked connection", "blocked connections")
 	}
 	return s + fmt.Sprintf(" (%.1fs)", t.Duration.Seconds())
 }
@@ -247,4 +267,14 @@ func writeTrace(path string, t harness.Trace) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// providerList names the providers refreshproof mocks: "salesforce or
+// microsoft".
+func providerList() string {
+	p := scenarios.Providers
+	if len(p) < 2 {
+		return strings.Join(p, "")
+	}
+	return strings.Join(p[:len(p)-1], ", ") + " or " + p[len(p)-1]
 }

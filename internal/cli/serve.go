@@ -86,7 +86,7 @@ BASE_URL/__refreshproof/; it answers loopback clients only unless
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.provider, "provider", "p", "", "provider to mock: salesforce or microsoft (default: the scenario's)")
+	f.StringVarP(&o.provider, "provider", "p", "", "provider to mock: "+providerList()+" (default: the scenario's)")
 	f.StringVarP(&o.scenario, "scenario", "s", "", "built-in scenario NAME or scenario FILE (default: valid tokens, the provider's default rotation)")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address; port 0 picks a free port")
 	f.BoolVar(&o.tls, "tls", false, "serve HTTPS with a CA generated at start")
@@ -114,7 +114,7 @@ func resolveScenario(provider, ref string) (*scenarios.Scenario, error) {
 	}
 	if ref == "" {
 		if provider == "" {
-			return nil, usageErr("--provider is required: salesforce or microsoft")
+			return nil, usageErr("--provider is required: %s", providerList())
 		}
 		sc, err := scenarios.Builtin(provider, "valid-token")
 		if err != nil {
@@ -174,24 +174,8 @@ type serveInfo struct {
 	AccessToken  string   `json:"accessToken"`
 	RefreshToken string   `json:"refreshToken"`
 	Hosts        []string `json:"hosts"`
-}
 
-// endpoints names a provider's token and API URLs under base.
-func endpoints(provider, base string, sc *scenarios.Scenario) (token, api string) {
-	switch provider {
-	case "salesforce":
-		v := "67.0"
-		if sc.Salesforce != nil && sc.Salesforce.APIVersion != "" {
-			v = sc.Salesforce.APIVersion
-		}
-		return base + "/services/oauth2/token", base + "/services/data/v" + v
-	default:
-		tenant := "common"
-		if sc.Microsoft != nil && len(sc.Microsoft.Tenants) > 0 {
-			tenant = sc.Microsoft.Tenants[0]
-		}
-		return base + "/" + tenant + "/oauth2/v2.0/token", base + "/v1.0"
-	}
+	dialect mockprovider.Info
 }
 
 func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) error {
@@ -259,7 +243,7 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 		return usageErr("temporary directory: %v", err)
 	}
 	defer os.RemoveAll(tmp)
-	info := serveInfo{Provider: sc.Provider, Scenario: sc.Name, Hosts: d.Hosts()}
+	info := serveInfo{Provider: sc.Provider, Scenario: sc.Name, Hosts: d.Hosts(), dialect: d.Info()}
 	if useTLS {
 		if err := srv.StartTLS(); err != nil {
 			return usageErr("%v", err)
@@ -283,7 +267,7 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 	g := p.Initial()
 	client := p.Client()
 	info.BaseURL = srv.URL
-	info.TokenURL, info.APIURL = endpoints(sc.Provider, srv.URL, sc)
+	info.TokenURL, info.APIURL = srv.URL+info.dialect.TokenPath, srv.URL+info.dialect.APIBase
 	info.AdminURL = srv.URL + mockprovider.AdminPrefix
 	info.ClientID, info.ClientSecret = client.ID, client.Secret
 	info.AccessToken, info.RefreshToken = g.Access.Value, g.Refresh.Value
@@ -350,7 +334,7 @@ func exchangeLogger(w io.Writer, format string) func(*mockprovider.Entry, *mockp
 			attrs = append(attrs, slog.String("issued", strings.Join(e.Issued, ",")))
 		}
 		if e.Rule != "" {
-			attrs = append(attrs, slog.String("rule", e.Rule), slog.String("fault", e.Fault))
+			attrs = append(attrs, slog.String("rule", e.Rule), slog.String("fault", e.FaultText()))
 		}
 		if e.Note != "" {
 			attrs = append(attrs, slog.String("note", r.String(e.Note)))
@@ -375,16 +359,13 @@ func childEnv(srv *mockprovider.Server, info serveInfo, o *serveOpts, tmp string
 	if o.adminToken != "" {
 		set("REFRESHPROOF_ADMIN_TOKEN", o.adminToken)
 	}
-	// The variables elastic.io components read their OAuth client from.
-	set("OAUTH_CLIENT_ID", info.ClientID)
-	set("OAUTH_CLIENT_SECRET", info.ClientSecret)
-	switch info.Provider {
-	case "salesforce":
-		set("SALESFORCE_KEY", info.ClientID)
-		set("SALESFORCE_SECRET", info.ClientSecret)
-	case "microsoft":
-		set("MSAPP_CLIENT_ID", info.ClientID)
-		set("MSAPP_CLIENT_SECRET", info.ClientSecret)
+	// The variables the platform's components read their OAuth client
+	// from, as the dialect names them.
+	for _, k := range info.dialect.ClientIDEnv {
+		set(k, info.ClientID)
+	}
+	for _, k := range info.dialect.ClientSecretEnv {
+		set(k, info.ClientSecret)
 	}
 	if info.CAFile != "" {
 		set("REFRESHPROOF_CA_FILE", info.CAFile)

@@ -82,6 +82,24 @@ var _ mockprovider.Dialect = (*Dialect)(nil)
 // Name returns "microsoft".
 func (d *Dialect) Name() string { return "microsoft" }
 
+// Info describes the Microsoft identity platform with Graph: the client
+// variables of elastic.io's Microsoft components, Bearer only, and the
+// token path of the first configured tenant.
+func (d *Dialect) Info() mockprovider.Info {
+	tenant := "common"
+	if len(d.opts.Tenants) > 0 {
+		tenant = d.opts.Tenants[0]
+	}
+	return mockprovider.Info{
+		Name: "microsoft", Title: "Microsoft",
+		ClientIDEnv:     []string{"OAUTH_CLIENT_ID", "MSAPP_CLIENT_ID"},
+		ClientSecretEnv: []string{"OAUTH_CLIENT_SECRET", "MSAPP_CLIENT_SECRET"},
+		AuthSchemes:     []string{"bearer"},
+		TokenPath:       "/" + tenant + "/oauth2/v2.0/token", APIBase: "/v1.0",
+		TokenURL: "https://" + LoginHost + "/" + tenant + "/oauth2/v2.0/token", AuthURL: "https://" + LoginHost + "/" + tenant + "/oauth2/v2.0/authorize",
+	}
+}
+
 // Hosts returns the identity platform's and Graph's host names.
 func (d *Dialect) Hosts() []string { return []string{LoginHost, GraphHost} }
 

@@ -119,6 +119,7 @@ func (d *Dialect) refreshFailed(x *mockprovider.Exchange, err error, c *errCtx) 
 		return d.tokenError(x, "AADSTS9002313", c)
 	}
 	c.tok = re.Token
+	x.Refusal = re.Failure
 	x.Note = strings.TrimSpace(x.Note + " refresh refused: " + string(re.Failure))
 	switch re.Failure {
 	case mockprovider.FailExpired:

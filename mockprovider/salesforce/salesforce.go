@@ -139,6 +139,21 @@ func (d *Dialect) Options() Options { return d.opt }
 // Name returns "salesforce".
 func (d *Dialect) Name() string { return "salesforce" }
 
+// Info describes Salesforce: the client variables of elastic.io's
+// Salesforce components, Bearer and OAuth schemes, instance_url, and
+// refresh responses without refresh_token unless rotating.
+func (d *Dialect) Info() mockprovider.Info {
+	return mockprovider.Info{
+		Name: "salesforce", Title: "Salesforce",
+		ClientIDEnv:     []string{"OAUTH_CLIENT_ID", "SALESFORCE_KEY", "SALESFORCE_CLIENT_ID"},
+		ClientSecretEnv: []string{"OAUTH_CLIENT_SECRET", "SALESFORCE_SECRET", "SALESFORCE_CLIENT_SECRET"},
+		AuthSchemes:     []string{"bearer", "oauth"},
+		InstanceURL:     true, OmitsRefreshToken: true,
+		TokenPath: "/services/oauth2/token", APIBase: "/services/data/v" + d.opt.APIVersion,
+		TokenURL: "https://" + LoginHost + "/services/oauth2/token", AuthURL: "https://" + LoginHost + "/services/oauth2/authorize",
+	}
+}
+
 // Hosts returns the login hosts and the My Domain wildcard, which also
 // covers sandbox My Domains ({name}--{sandbox}.sandbox.my.salesforce.com).
 func (d *Dialect) Hosts() []string {

@@ -103,7 +103,7 @@ func (d *Dialect) refresh(x *mockprovider.Exchange, f url.Values, clientID strin
 		return d.fail("invalid_request")
 	}
 	if x.RefreshBusy != nil {
-		x.Note = x.RefreshBusy.Error()
+		x.Note, x.Refusal = x.RefreshBusy.Error(), mockprovider.FailInFlight
 		return d.fail("invalid_grant_in_flight")
 	}
 	auth := x.Provider.Authority()
@@ -111,7 +111,10 @@ func (d *Dialect) refresh(x *mockprovider.Exchange, f url.Values, clientID strin
 	if err != nil {
 		x.Note = err.Error()
 		var re *mockprovider.RefreshError
-		if errors.As(err, &re) && re.Failure == mockprovider.FailInFlight {
+		if errors.As(err, &re) {
+			x.Refusal = re.Failure
+		}
+		if re != nil && re.Failure == mockprovider.FailInFlight {
 			return d.fail("invalid_grant_in_flight")
 		}
 		return d.fail("invalid_grant")

@@ -118,10 +118,14 @@ async function get(ctx, cfg, resource) {
     throw new Error(`Graph answered 401 to a freshly refreshed access token (${graphError(res)})`);
   }
   if (res.status === 429 || res.status === 503) {
-    const wait = Math.min(Number(res.headers['retry-after']) * 1000 || 1000, MAX_RETRY_AFTER_MS);
-    ctx.logger.info(`Graph answered ${res.status}; retrying once in ${wait} ms`);
-    await sleep(wait);
-    res = await call(tokens);
+    // Wait as long as Retry-After asks; when that is longer than a message
+    // should wait, report a retryable error rather than retry early.
+    const wait = (Number(res.headers['retry-after']) || 1) * 1000;
+    if (wait <= MAX_RETRY_AFTER_MS) {
+      ctx.logger.info(`Graph answered ${res.status}; retrying once in ${wait} ms`);
+      await sleep(wait);
+      res = await call(tokens);
+    }
   }
   if (res.status !== 200) {
     throw new Error(`Graph answered ${res.status} for GET ${resource.split('?')[0]} (${graphError(res)})`);

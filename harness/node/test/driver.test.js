@@ -145,10 +145,10 @@ test('an uncaught exception is reported, then the driver exits 4', async (t) => 
   assert.equal(driver.events.at(-1).ev, 'uncaughtException');
 });
 
-test('an unknown function is fatal in the init phase: fatal event, exit 3', async (t) => {
+test('an unknown function is fatal in the load phase: fatal event, exit 3', async (t) => {
   const { driver } = await run(t, 'noSuchAction');
   const ev = await driver.waitFor((e) => e.ev === 'fatal');
-  assert.equal(ev.phase, 'init');
+  assert.equal(ev.phase, 'load');
   assert.match(ev.error.message, /"noSuchAction" is not found in component\.json/);
   assert.deepEqual(await driver.exited, { code: 3, signal: null });
   assert.deepEqual(names(driver.events), ['fatal']);
@@ -157,8 +157,9 @@ test('an unknown function is fatal in the init phase: fatal event, exit 3', asyn
 test('a missing main file is fatal: fatal event, exit 3', async (t) => {
   const { driver } = await run(t, 'missingMain');
   const ev = await driver.waitFor((e) => e.ev === 'fatal');
-  assert.equal(ev.phase, 'init');
-  assert.match(ev.error.message, /Failed to load file '\.\/lib\/actions\/nope\.js'/);
+  assert.equal(ev.phase, 'load');
+  assert.match(ev.error.message, /Cannot find module '.*\/lib\/actions\/nope\.js'/);
+  assert.equal(ev.error.code, 'MODULE_NOT_FOUND');
   assert.deepEqual(await driver.exited, { code: 3, signal: null });
 });
 
