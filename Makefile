@@ -5,7 +5,11 @@
 LOCKS := $(shell git ls-files '*package-lock.json' 2>/dev/null | grep -v node_modules)
 STAMPS := $(LOCKS:package-lock.json=node_modules/.package-lock.json)
 
-.PHONY: test deps check example bench-peers
+.PHONY: test deps check example npm-packages bench-peers
+
+# The release's version: npm packages are VERSION, the binary says vVERSION.
+VERSION ?= 0.1.0
+EXAMPLE := examples/sf-query-on401
 
 test: deps
 	go test -race ./...
@@ -14,9 +18,15 @@ test: deps
 deps: $(STAMPS)
 
 # The README's first command: check a built-in example component against
-# the rules over the whole Salesforce scenario catalogue.
-example: deps
-	go run ./cmd/refreshproof check examples/sf-query-on401
+# the rules over the whole Salesforce scenario catalogue. It installs the
+# npm packages of that one component only.
+example: $(EXAMPLE)/node_modules/.package-lock.json
+	go run ./cmd/refreshproof check $(EXAMPLE)
+
+# The npm packages (refreshproof and one per platform, binaries
+# cross-compiled), packed into dist/npm/*.tgz, ready for npm publish.
+npm-packages:
+	go run ./internal/tools/npmpack -version $(VERSION) -out dist/npm -pack
 
 # npm ci writes node_modules/.package-lock.json; it is older than the lock
 # file only when the lock file changed.

@@ -1,11 +1,9 @@
 package harness
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,8 +13,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
 	"github.com/refreshproof/refreshproof/scenarios"
@@ -187,10 +183,8 @@ func loadComponent(dir, file string, optional bool) (*Component, error) {
 	case err != nil:
 		return nil, setupErr("", "reading %s: %v", file, err)
 	default:
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
-			return nil, setupErr("see the README for its fields", "%s: %v", file, strings.TrimPrefix(err.Error(), "yaml: "))
+		if err := decodeComponent(file, data, c); err != nil {
+			return nil, err
 		}
 	}
 	c.Dir = abs

@@ -251,6 +251,10 @@ func (ru *run) steps(ctx context.Context) error {
 			if ru.cur != nil {
 				ru.endContainer("restart", 5*time.Second)
 			}
+		case st.Revoke != "":
+			if err := ru.revoke(st.Revoke); err != nil {
+				return err
+			}
 		case st.Message != nil:
 			ru.message(ctx, i, msgN, st.Message)
 			msgN++
@@ -675,4 +679,24 @@ func (r Runner) RunAll(ctx context.Context, c *Component, list []*scenarios.Scen
 	}
 	wg.Wait()
 	return out
+}
+
+// revoke revokes tokens of the account's grant, as a Revoke step says.
+func (ru *run) revoke(what string) error {
+	a := ru.p.Authority()
+	family := ru.p.Initial().Family
+	for _, f := range a.Families() {
+		if f.ID != family {
+			continue
+		}
+		switch what {
+		case scenarios.RevokeAccess:
+			return a.Revoke(f.CurrentAccess)
+		case scenarios.RevokeRefresh:
+			return a.Revoke(f.CurrentRefresh)
+		case scenarios.RevokeFamily:
+			return a.RevokeFamily(f.ID)
+		}
+	}
+	return fmt.Errorf("harness: revoke %s: the account's token family %s is gone", what, family)
 }

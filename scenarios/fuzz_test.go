@@ -43,6 +43,9 @@ func FuzzParse(f *testing.F) {
 			if st.Restart {
 				n++
 			}
+			if st.Revoke != "" {
+				n++
+			}
 			if n != 1 {
 				t.Fatalf("step with %d actions: %+v", n, st)
 			}

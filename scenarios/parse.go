@@ -74,7 +74,7 @@ var objectFields = map[string][]string{
 	"rule":        {"name", "match", "respond", "times", "once"},
 	"match":       {"endpoint", "nth", "after", "tokenState", "method", "path"},
 	"respond":     {"error", "status", "headers", "body", "html", "drop", "delay", "nonJson", "truncate", "omit"},
-	"step":        {"message", "advance", "restart"},
+	"step":        {"message", "advance", "restart", "revoke"},
 	"message":     {"body", "label"},
 }
 
@@ -256,6 +256,14 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 		return nil
 	}
 	return n
+}
+
+// SyntaxError turns an error of the YAML parser on data into an *Error
+// with the line (and, for an indenting tab, the column) it points at, for
+// other strict YAML formats of the project (refreshproof.yaml). Its
+// Source is source.
+func SyntaxError(source string, data []byte, err error) *Error {
+	return yamlError(source, data, err).(*Error)
 }
 
 // deref follows aliases without counting them.
@@ -1051,6 +1059,8 @@ func (d *decoder) steps(n *yaml.Node) []Step {
 					d.errAt(v, "restart: false does nothing; remove the step")
 				}
 				st.Restart = true
+			case "revoke":
+				st.Revoke, _ = d.enum(v, "revoke", RevokeTargets)
 			}
 			if len(d.errs) > before {
 				valid = false
@@ -1063,9 +1073,9 @@ func (d *decoder) steps(n *yaml.Node) []Step {
 		case len(actions) == 0 && len(d.errs) > before:
 			// An unknown field was reported; that says it.
 		case len(actions) == 0 && item.Kind == yaml.MappingNode:
-			d.errAt(item, "step has no action (want one of message, advance, restart)")
+			d.errAt(item, "step has no action (want one of message, advance, restart, revoke)")
 		case len(actions) == 0:
-			d.errAt(item, "step must be a mapping with one of message, advance, restart, got nothing")
+			d.errAt(item, "step must be a mapping with one of message, advance, restart, revoke, got nothing")
 		case len(actions) > 1:
 			d.errAt(item, "step has %d actions (%s); give each its own step, in the order they happen", len(actions), strings.Join(actions, ", "))
 		case valid:

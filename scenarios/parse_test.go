@@ -139,6 +139,7 @@ func TestParseFull(t *testing.T) {
 			{Message: &Message{Body: json.RawMessage(`{"query":"SELECT Id FROM Account","concurrency":3,"nested":{"list":[1,"two",false]}}`), Label: "first"}},
 			{Advance: 3*time.Hour + 30*time.Minute},
 			{Restart: true},
+			{Revoke: "access"},
 			{Message: &Message{Body: json.RawMessage(`{}`)}},
 			{Message: &Message{Body: json.RawMessage(`{}`)}},
 		},

@@ -192,7 +192,23 @@ type Step struct {
 	// Restart replaces the container: the new one reads cfg from the
 	// account keys as stored by then.
 	Restart bool `json:"restart,omitempty"`
+	// Revoke revokes tokens of the account's grant at the provider, within
+	// their lifetime, as a user or an admin does (a password change, a
+	// revoked session): RevokeAccess the newest access token,
+	// RevokeRefresh the newest refresh token and the access tokens it
+	// issued, RevokeFamily every token of the grant.
+	Revoke string `json:"revoke,omitempty"`
 }
+
+// The tokens a Revoke step revokes.
+const (
+	RevokeAccess  = "access"
+	RevokeRefresh = "refresh"
+	RevokeFamily  = "family"
+)
+
+// RevokeTargets lists the values of Step.Revoke.
+var RevokeTargets = []string{RevokeAccess, RevokeRefresh, RevokeFamily}
 
 // Message is one message for the component.
 type Message struct {

@@ -423,7 +423,7 @@ func judgeR07(v *view) result {
 			b.WriteString("\nWhy it matters: with a provider that invalidates used refresh tokens (Salesforce rotation with reuse detection), this request would revoke the whole token family.")
 			b.WriteString("\nFix: keep the newest tokens in memory per account and refresh with the newest refresh token.")
 			res.warnings = append(res.warnings, Finding{Summary: fmt.Sprintf("presented superseded %s at #%d", p.Label, r.e.Seq), Seqs: []int64{r.e.Seq}, Message: b.String(),
-				restsOn: v.successorNotStored(r)})
+				restsOn: append([]fact{{factConcurrentRefresh, r.e.Seq}}, v.successorNotStored(r)...)})
 		default:
 			if rotation && r.e.Seq > v.firstRotation() {
 				judged++

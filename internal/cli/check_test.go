@@ -104,6 +104,13 @@ func TestCheckExamples(t *testing.T) {
 		"ms-logs-token":               {"R14"},
 		"sf-cfg-refresh-token":        {"R06<R07", "R07"},
 		"ms-unbound-emit":             {"R05", "warn:R06<R05", "warn:R07<R05"},
+		// One mistake each, judged as one finding with its consequences.
+		"sf-emits-unusable-token-response": {"R02<R10", "R10"},
+		"ms-refresh-json-body":             {"R03"},
+		"ms-superseded-refresh-token":      {"warn:R07"},
+		"ms-refresh-per-concurrent-401":    {"R16", "warn:R07<R16"},
+		"ms-ignores-retry-after":           {"R19"},
+		"ms-no-client-timeout":             {}, // see TestCheckClientTimeout
 		// Credential layouts (refreshproof.yaml credentialField, credential).
 		"ms-nested-credential": {},
 		"ms-top-level-keys":    {},
@@ -374,5 +381,28 @@ func TestCheckNotExercised(t *testing.T) {
 		if r.Status == reports.Passed {
 			t.Errorf("%s passed on a scenario that judged nothing", r.RuleID)
 		}
+	}
+}
+
+// TestCheckClientTimeout: in token-endpoint-timeout the mock holds the
+// first refresh past the time limit. A component with no client timeout is
+// cut short by the harness: a warning with the fix, not a failure of its
+// own making, unless --strict; the compliant example times out itself and
+// passes clean.
+func TestCheckClientTimeout(t *testing.T) {
+	needExamples(t)
+	args := func(name string, more ...string) []string {
+		return append([]string{"check", filepath.Join(examples, name), "--scenarios", "token-endpoint-timeout", "--timeout", "5s"}, more...)
+	}
+	code, out, _ := run(t, args("ms-no-client-timeout")...)
+	if code != cli.ExitOK || !strings.Contains(out, "--- WARN R18 on microsoft/token-endpoint-timeout") || !strings.Contains(out, "set a timeout on token and API requests") {
+		t.Fatalf("exit %d, want 0 with an R18 warning\n%s", code, out)
+	}
+	if code, out, _ := run(t, args("ms-no-client-timeout", "--strict")...); code != cli.ExitFailed || !strings.Contains(out, "--- FAIL R18") {
+		t.Fatalf("--strict: exit %d, want 1\n%s", code, out)
+	}
+	// Its own 10 s timeout is shorter than the default 30 s limit.
+	if code, out, _ := run(t, "check", filepath.Join(examples, "ms-graph-on401"), "--scenarios", "token-endpoint-timeout"); code != cli.ExitOK || strings.Contains(out, "--- WARN") {
+		t.Fatalf("the compliant example: exit %d\n%s", code, out)
 	}
 }

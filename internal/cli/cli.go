@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
@@ -60,7 +59,7 @@ made (bad flags, bad input), with the reason and the fix.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
-	root.AddCommand(newCheckCmd(s), newRulesCmd(s), newReportCmd(s), newServeCmd(s), newRunCmd(s), newScenariosCmd(s), newVersionCmd(s))
+	root.AddCommand(newInitCmd(s), newCheckCmd(s), newRulesCmd(s), newReportCmd(s), newServeCmd(s), newRunCmd(s), newScenariosCmd(s), newVersionCmd(s))
 	root.CompletionOptions.HiddenDefaultCmd = true
 
 	err := root.ExecuteContext(ctx)
@@ -76,29 +75,4 @@ made (bad flags, bad input), with the reason and the fix.`,
 		fmt.Fprintln(stderr, "refreshproof:", msg)
 	}
 	return code
-}
-
-// Version is the module version, or "(devel)" for a build from a work tree.
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
-func newVersionCmd(s *streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			bi, _ := debug.ReadBuildInfo()
-			goVersion := "unknown"
-			if bi != nil {
-				goVersion = bi.GoVersion
-			}
-			fmt.Fprintf(s.out, "refreshproof %s (%s)\n", Version(), goVersion)
-			return nil
-		},
-	}
 }
