@@ -87,7 +87,14 @@ func Run(ctx context.Context, o Options) (reports.Record, error) {
 	if o.Component == nil {
 		return reports.Record{}, fmt.Errorf("check: no component")
 	}
-	plan, err := Select(o.Scenarios, o.Filter)
+	list := ForStrategy(o.Scenarios, o.Component.Strategy)
+	if len(list) == 0 {
+		if o.Component.Strategy == harness.StrategyPlatformSecrets {
+			return reports.Record{}, fmt.Errorf("check: none of the %d scenarios is for strategy %s (Secrets-mode scenarios have a secrets block and the label secrets)", len(o.Scenarios), o.Component.Strategy)
+		}
+		return reports.Record{}, fmt.Errorf("check: all of the %d scenarios are Secrets-mode scenarios, which judge components of strategy %s only; pass --strategy %s or pick other scenarios", len(o.Scenarios), harness.StrategyPlatformSecrets, harness.StrategyPlatformSecrets)
+	}
+	plan, err := Select(list, o.Filter)
 	if err != nil {
 		return reports.Record{}, err
 	}
@@ -107,6 +114,8 @@ func Run(ctx context.Context, o Options) (reports.Record, error) {
 		exercised, why := Exercised(res.Trace)
 		if !exercised {
 			rec.NotExercised = append(rec.NotExercised, reports.ScenarioError{Scenario: res.Scenario.String(), Error: why})
+		} else if note := Unmocked(res.Trace); note != "" {
+			rec.Notes = append(rec.Notes, reports.ScenarioError{Scenario: res.Scenario.String(), Error: note})
 		}
 		for _, r := range Judge(res.Trace, policy, o.Component.Expect.Failures) {
 			if !plan.Selected(res.Scenario, r.RuleID) {

@@ -20,18 +20,24 @@ func Exercised(tr harness.Trace) (ok bool, reason string) {
 	unknown := map[string]bool{}
 	calls := 0
 	for _, e := range tr.Journal {
-		if e.Kind == mockprovider.KindPlatform || e.Kind == mockprovider.KindAdmin {
-			continue
+		if e.Kind == mockprovider.KindPlatform || e.Kind == mockprovider.KindAdmin || e.Caller != "" {
+			continue // the platform's own requests (a secret's refresh) show nothing of the component
 		}
 		calls++
+		if e.Unmocked || e.Kind == mockprovider.KindUnknown {
+			// A call the mock could only answer "not found" judged nothing,
+			// whatever token it carried.
+			unknown[e.Method+" "+e.Path] = true
+			continue
+		}
 		if e.Presented != nil && e.Presented.Label != "" {
 			return true, ""
 		}
-		if e.Kind == mockprovider.KindUnknown || (e.Kind == mockprovider.KindAPI && e.Status == 404) {
-			unknown[e.Method+" "+e.Path] = true
-		}
 	}
 	var why []string
+	if tr.Component.Strategy != harness.StrategyPlatformSecrets && readsSecrets(tr) {
+		why = append(why, secretsHint())
+	}
 	if b := Blocked(tr); len(b) > 0 {
 		why = append(why, b...)
 	}
@@ -80,4 +86,35 @@ func title(provider string) string {
 		return info.Title
 	}
 	return provider
+}
+
+// Unmocked says which data calls of an exercised run went to paths the
+// mock does not serve: the provider-style "not found" they got says
+// nothing about the component, and a message that failed on it failed for
+// the mock's want, not the component's. Empty when there were none.
+func Unmocked(tr harness.Trace) string {
+	seen := map[string]bool{}
+	var paths []string
+	n := 0
+	for _, e := range tr.Journal {
+		if !e.Unmocked || e.Caller != "" {
+			continue
+		}
+		n++
+		if p := e.Method + " " + e.Path; !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	if len(paths) > 3 {
+		paths = append(paths[:3], fmt.Sprintf("%d more", len(paths)-3))
+	}
+	calls := "calls"
+	if n == 1 {
+		calls = "call"
+	}
+	return fmt.Sprintf("%d data %s went to paths the %s mock does not serve (%s); their failures are the mock's, not the component's", n, calls, title(tr.Scenario.Provider), strings.Join(paths, ", "))
 }

@@ -32,7 +32,7 @@ const (
 )
 
 // Strategies lists the valid strategies.
-var Strategies = []Strategy{StrategyOn401, StrategyEveryCall, StrategyBeforeExpiry}
+var Strategies = []Strategy{StrategyOn401, StrategyEveryCall, StrategyBeforeExpiry, StrategyPlatformSecrets}
 
 // KeysPolicy is how the mock platform applies an updateKeys body to the
 // account's stored keys.
@@ -96,6 +96,11 @@ type Component struct {
 	// Timeout bounds each message, from its start to quiescence. Zero
 	// means 30s.
 	Timeout time.Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// StartTimeout bounds a container's start, until its sailor is ready,
+	// apart from the message it starts for: a slow start (a loaded CI
+	// machine, a component that warms a cache) is not the message's time.
+	// Zero means 60s.
+	StartTimeout time.Duration `yaml:"startTimeout" json:"startTimeout,omitempty"`
 	// KeysPolicy is how updateKeys is applied. Empty means replace.
 	KeysPolicy KeysPolicy `yaml:"keysPolicy" json:"keysPolicy,omitempty"`
 	// Expect lists the rule failures a team expects while it adopts the
@@ -229,7 +234,7 @@ func (c *Component) Resolve() error {
 		c.Strategy = StrategyOn401
 	}
 	if !slices.Contains(Strategies, c.Strategy) {
-		return setupErr("use on-401, every-call or before-expiry", "unknown strategy %q", c.Strategy)
+		return setupErr("use on-401, every-call, before-expiry or platform-secrets", "unknown strategy %q", c.Strategy)
 	}
 	if c.KeysPolicy == "" {
 		c.KeysPolicy = KeysReplace
@@ -242,6 +247,12 @@ func (c *Component) Resolve() error {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
+	}
+	if c.StartTimeout < 0 {
+		return setupErr("give startTimeout a positive duration such as 60s, or leave it out for 60s", "startTimeout %s is negative", c.StartTimeout)
+	}
+	if c.StartTimeout == 0 {
+		c.StartTimeout = 60 * time.Second
 	}
 	if len(c.ClientIDEnv) == 0 {
 		c.ClientIDEnv = info.ClientIDEnv

@@ -21,9 +21,17 @@ const maxConfigSize = 1 << 20
 // configEnums are the fields of refreshproof.yaml with a closed set of
 // values, checked where they are written so the error can point there.
 var configEnums = map[string][]string{
-	"provider":   {"salesforce", "microsoft"},
-	"strategy":   {string(StrategyOn401), string(StrategyEveryCall), string(StrategyBeforeExpiry)},
+	"provider":   scenarios.Providers,
+	"strategy":   strategyNames(),
 	"keysPolicy": {string(KeysReplace), string(KeysShallow), string(KeysDeep)},
+}
+
+func strategyNames() []string {
+	out := make([]string, len(Strategies))
+	for i, s := range Strategies {
+		out[i] = string(s)
+	}
+	return out
 }
 
 var typeErrorLine = regexp.MustCompile(`^line ([0-9]+): (.*)$`)

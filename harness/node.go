@@ -413,8 +413,8 @@ func notReady(c *Component, phase string, ev driverEvent, rec Container, uncaugh
 			e.Fix += "; it threw at " + e.Location
 		}
 	case "timeout":
-		e.Cause = fmt.Sprintf("the component's sailor was not ready within the time limit (%s)", timeout)
-		e.Fix = "raise --timeout (or timeout in refreshproof.yaml): it bounds each message including its container's start-up"
+		e.Cause = fmt.Sprintf("the component's sailor was not ready within the start-up limit (%s)", timeout)
+		e.Fix = "raise --start-timeout (or startTimeout in refreshproof.yaml): it bounds a container's start, before any message"
 	default: // the process ended on its own
 		e.Phase = "exit"
 		e.Cause = fmt.Sprintf("the component's process exited (code %d", rec.ExitCode)

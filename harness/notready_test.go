@@ -32,7 +32,7 @@ func TestNotReady(t *testing.T) {
 		{"initFails", 0, "init", []string{"init could not warm its cache", "init hook failed"}, "lib/actions/initFails.js:5"},
 		{"crashesOnLoad", 0, "exit", []string{"exited (code 4) before its sailor was ready: uncaughtException: Error: the cache warmer crashed"}, "lib/actions/crashesOnLoad.js:5"},
 		{"exitsOnLoad", 0, "exit", []string{"exited (code 9) before its sailor was ready", "exitsOnLoad: no licence file, giving up"}, ""},
-		{"slowStart", time.Second, "timeout", []string{"not ready within the time limit (1s)", "raise --timeout"}, ""},
+		{"slowStart", time.Second, "timeout", []string{"not ready within the start-up limit (1s)", "raise --start-timeout"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.function, func(t *testing.T) {
@@ -41,7 +41,7 @@ func TestNotReady(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.Provider, c.Function, c.Timeout = "salesforce", tc.function, tc.timeout
+			c.Provider, c.Function, c.StartTimeout = "salesforce", tc.function, tc.timeout
 			if err := c.Resolve(); err != nil {
 				t.Fatalf("%v (make deps runs npm ci in harness/testdata/notready)", err)
 			}
@@ -103,9 +103,9 @@ func TestNotReadyLaterContainer(t *testing.T) {
 	}
 	c.Provider, c.Function = "salesforce", "slowStart"
 	// The first container loads at once; the one after the restart takes
-	// longer than the message's time limit.
+	// longer than the start-up limit.
 	c.Env = map[string]string{"REFRESHPROOF_FIXTURE_MARK": filepath.Join(t.TempDir(), "started")}
-	c.Timeout = 2 * time.Second
+	c.StartTimeout = 2 * time.Second
 	if err := c.Resolve(); err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,9 @@ type platform struct {
 	journal                   *mockprovider.Journal
 	clock                     *mockprovider.Clock
 	inflight                  atomic.Int64
+	// secret is the Secrets service of a Secrets-mode scenario; nil
+	// otherwise.
+	secret *secretStore
 
 	mu       sync.Mutex
 	keys     map[string]any
@@ -70,6 +73,9 @@ func (pl *platform) stepConfig() map[string]any {
 		cfg[k] = v
 	}
 	cfg["_account"] = pl.accountID
+	if pl.secret != nil {
+		cfg["secretId"] = secretID
+	}
 	return cfg
 }
 
@@ -137,6 +143,8 @@ func (pl *platform) route(r *http.Request, body []byte, readErr error) (int, []b
 		pl.updates = append(pl.updates, KeyUpdate{Message: pl.message, Time: time.Now(), Keys: compact(req.Keys), Before: before, After: after})
 		pl.mu.Unlock()
 		return http.StatusOK, jsonBody(map[string]any{"id": pl.accountID, "keys": json.RawMessage(after)}), "updateKeys"
+	case (len(parts) == 5 || len(parts) == 6) && parts[0] == "v2" && parts[1] == "workspaces" && parts[3] == "secrets":
+		return pl.serveSecret(r, parts)
 	case len(parts) == 7 && parts[0] == "sailor-support" && parts[1] == "hooks" && parts[5] == "startup" && parts[6] == "data":
 		pl.mu.Lock()
 		defer pl.mu.Unlock()

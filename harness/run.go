@@ -139,6 +139,10 @@ func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (
 		journal: p.Journal(), clock: p.Clock(), message: -1,
 		keys: keys,
 	}
+	if sc.Secrets != nil {
+		obj, _ := signInObj.(map[string]any)
+		pl.enableSecrets(p, sc.Secrets, obj, c.CredentialField)
+	}
 	pln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return Trace{}, fmt.Errorf("harness: platform listener: %w", err)
@@ -244,6 +248,7 @@ func (ru *run) steps(ctx context.Context) error {
 		switch {
 		case st.Advance > 0:
 			ru.p.Clock().Advance(st.Advance)
+			ru.pl.clockAdvanced(ctx)
 			if ru.cur != nil {
 				_ = ru.cur.send(map[string]any{"cmd": "clock", "offsetMs": ru.p.Clock().Offset().Milliseconds()})
 			}
@@ -289,7 +294,7 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 	env := append(append([]string(nil), ru.env...), fmt.Sprintf("REFRESHPROOF_CLOCK_OFFSET_MS=%d", ru.p.Clock().Offset().Milliseconds()))
 	ct, err := startContainer(len(ru.trace.Containers), ru.c, env, ru.driver, ru.r.OutputLimit)
 	if err != nil {
-		ru.notReady = notReady(ru.c, "start", driverEvent{}, Container{}, nil, ru.c.Timeout)
+		ru.notReady = notReady(ru.c, "start", driverEvent{}, Container{}, nil, ru.c.StartTimeout)
 		ru.notReady.Cause = err.Error()
 		return err.Error(), false
 	}
@@ -307,7 +312,7 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 				uncaught := append([]string(nil), ct.uncaught...)
 				ct.mu.Unlock()
 				ru.endContainer("setup-failed", 0)
-				ru.notReady = notReady(ru.c, "exit", lastUncaught, ru.trace.Containers[ct.index], uncaught, ru.c.Timeout)
+				ru.notReady = notReady(ru.c, "exit", lastUncaught, ru.trace.Containers[ct.index], uncaught, ru.c.StartTimeout)
 				return ru.notReady.Cause, false
 			}
 			switch ev.Ev {
@@ -328,7 +333,7 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 				}
 				ru.trace.Containers[ct.index].Fatal = detail
 				ru.endContainer("setup-failed", 2*time.Second)
-				ru.notReady = notReady(ru.c, ev.Phase, ev, ru.trace.Containers[ct.index], nil, ru.c.Timeout)
+				ru.notReady = notReady(ru.c, ev.Phase, ev, ru.trace.Containers[ct.index], nil, ru.c.StartTimeout)
 				return detail, false
 			case "uncaughtException":
 				lastUncaught = ev
@@ -338,8 +343,8 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 			}
 		case <-timer.C:
 			ru.endContainer("timeout", 0)
-			ru.notReady = notReady(ru.c, "timeout", driverEvent{}, ru.trace.Containers[ct.index], nil, ru.c.Timeout)
-			return "the component's sailor was not ready within the time limit", false
+			ru.notReady = notReady(ru.c, "timeout", driverEvent{}, ru.trace.Containers[ct.index], nil, ru.c.StartTimeout)
+			return "the component's sailor was not ready within the start-up limit", false
 		}
 	}
 }
@@ -468,10 +473,12 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 		ru.endContainer("crash", 0)
 	}
 	if ru.cur == nil {
-		if detail, ok := ru.startContainer(deadline); !ok {
+		if detail, ok := ru.startContainer(time.Now().Add(ru.c.StartTimeout)); !ok {
 			finish(OutcomeNotRun, detail)
 			return
 		}
+		// The message's time starts when the container is ready.
+		deadline = time.Now().Add(ru.c.Timeout)
 	}
 	ct := ru.cur
 	ru.trace.Messages[mi].Container = ct.index

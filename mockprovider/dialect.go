@@ -146,6 +146,12 @@ type Exchange struct {
 	// Refusal is set by a dialect when the authority refused the refresh
 	// (the Failure of its *RefreshError); it reaches the journal entry.
 	Refusal RefreshFailure
+	// Unmocked is set by a dialect when it answered with the provider's
+	// error for a path it does not serve (Graph's 400 for an unknown
+	// segment, Salesforce's NOT_FOUND), after the same token checks as a
+	// served path; it reaches the journal entry, so that a report can tell
+	// a path the mock lacks from an error the provider would send.
+	Unmocked bool
 	// Note is added to the journal entry.
 	Note string
 

@@ -75,6 +75,10 @@ func (d fakeDialect) Serve(x *Exchange) *Response {
 			r, _ := d.Error("unauthorized", x)
 			return r
 		}
+		if x.Path == "/api/unmocked" {
+			x.Unmocked = true
+			return jsonResp(404, map[string]string{"error": "no such path"})
+		}
 		return jsonResp(200, map[string]any{"ok": true, "host": x.Host})
 	}
 	return jsonResp(404, map[string]string{"error": "not found"})

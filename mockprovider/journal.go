@@ -1,6 +1,7 @@
 package mockprovider
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -69,9 +70,37 @@ type Entry struct {
 	// answer was written (it gave up, or its process was killed): the
 	// response was never received.
 	ClientGone bool `json:"clientGone,omitempty"`
+	// Unmocked is true when the answer is the provider's error for a path
+	// the mock does not serve: the request passed the token checks, but
+	// its failure says nothing about the component.
+	Unmocked bool `json:"unmocked,omitempty"`
 	// Note carries what else a reader needs, in words (a truncated
 	// journal body, a revoked family).
 	Note string `json:"note,omitempty"`
+	// Caller says who made the request when it was not the component
+	// under test: CallerPlatform for the mock platform's own token
+	// requests (the Secrets service refreshing a secret). Empty means the
+	// component.
+	Caller string `json:"caller,omitempty"`
+}
+
+// CallerPlatform is Entry.Caller for requests the mock platform makes.
+const CallerPlatform = "platform"
+
+type callerKey struct{}
+
+// WithCaller returns a context whose requests the provider journals with
+// Entry.Caller set to caller. Only in-process callers (the mock
+// platform, through Transport) can set it: a component's requests
+// arrive over a socket and never carry it.
+func WithCaller(ctx context.Context, caller string) context.Context {
+	return context.WithValue(ctx, callerKey{}, caller)
+}
+
+// CallerOf returns the caller WithCaller put in ctx, or "".
+func CallerOf(ctx context.Context) string {
+	s, _ := ctx.Value(callerKey{}).(string)
+	return s
 }
 
 // Fault is what a scripted rule did to an exchange.

@@ -361,7 +361,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	x := &Exchange{Request: r, Host: host, Path: path, Provider: p}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	entry := Entry{Time: start, VirtualTime: p.clock.Now(), Host: r.Host, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone()}
+	entry := Entry{Time: start, VirtualTime: p.clock.Now(), Host: r.Host, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Caller: CallerOf(r.Context())}
 	if err != nil || int64(len(body)) > maxBody {
 		resp := &Response{Status: http.StatusRequestEntityTooLarge, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: []byte("request body too large or unreadable\n")}
 		if err == nil {
@@ -485,6 +485,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				faults = append(faults, FaultTruncate)
 				entry.Faults = faults
 				entry.Issued = x.Issued
+				entry.Unmocked = x.Unmocked
 				entry.Note = strings.TrimSpace(x.Note + " body truncated, connection closed")
 				p.writeTruncated(w, resp, &entry, start, journal)
 				return
@@ -494,6 +495,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry.Faults = faults
 	entry.Issued = x.Issued
 	entry.Refusal = x.Refusal
+	entry.Unmocked = x.Unmocked
 	entry.Note = strings.TrimSpace(entry.Note + " " + x.Note)
 	p.finish(w, resp, &entry, start, journal)
 }

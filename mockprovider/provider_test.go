@@ -119,6 +119,73 @@ func TestRuleMatching(t *testing.T) {
 	}
 }
 
+// TestTokenlessFailsTokenCheckFirst pins that a rule without tokenState
+// does not answer a request that carries no token: the provider's 401
+// does, as on the real services; a rule for tokenState none still
+// applies.
+func TestTokenlessFailsTokenCheckFirst(t *testing.T) {
+	p, s := newFake(t, Config{Rules: []Rule{
+		{Name: "forbidden", Match: Match{Endpoint: EndpointAPI}, Respond: Respond{Status: 403}, Times: 2},
+		{Name: "none", Match: Match{Endpoint: EndpointAPI, TokenState: StateNone}, Respond: Respond{Status: 418}, Times: 1},
+	}})
+	c := s.Client()
+	get := func(tok string) int {
+		req, _ := http.NewRequest("GET", s.URL+"/api/x", nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	at := p.Initial().Access.Value
+	got := []int{get(""), get(""), get(at), get(at), get("")}
+	want := []int{418, 401, 403, 403, 401}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("statuses %v, want %v", got, want)
+		}
+	}
+	for _, e := range p.Journal().Entries(Filter{}) {
+		if e.Presented == nil && e.Rule == "forbidden" {
+			t.Errorf("#%d without a token was answered by rule %q", e.Seq, e.Rule)
+		}
+	}
+}
+
+// TestUnmockedReachesJournal pins that a dialect's Unmocked mark is
+// copied to the journal entry, and only for that exchange.
+func TestUnmockedReachesJournal(t *testing.T) {
+	p, s := newFake(t, Config{})
+	c := s.Client()
+	for _, path := range []string{"/api/x", "/api/unmocked"} {
+		req, _ := http.NewRequest("GET", s.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+p.Initial().Access.Value)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	es := p.Journal().Entries(Filter{})
+	if len(es) != 2 || es[0].Unmocked || !es[1].Unmocked {
+		t.Fatalf("unmocked marks %v, want [false true]", func() []bool {
+			var out []bool
+			for _, e := range es {
+				out = append(out, e.Unmocked)
+			}
+			return out
+		}())
+	}
+	b, _ := json.Marshal(es[1])
+	if !strings.Contains(string(b), `"unmocked":true`) {
+		t.Errorf("entry JSON %s lacks \"unmocked\":true", b)
+	}
+}
+
 func TestRuleValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string

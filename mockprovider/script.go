@@ -37,7 +37,9 @@ type Match struct {
 	// After, when set, matches every request after the After-th.
 	After int `json:"after,omitempty"`
 	// TokenState, when set, matches only requests whose presented token
-	// is in that state ("none" for no token).
+	// is in that state ("none" for no token). API and identity requests
+	// without a token match only rules that say "none": the provider's
+	// 401 comes first, as on the real services.
 	TokenState TokenState `json:"tokenState,omitempty"`
 	// Method and PathPrefix narrow the match further.
 	Method     string `json:"method,omitempty"`
@@ -208,9 +210,16 @@ func (s *script) pick(x *Exchange, state TokenState) (*Rule, int) {
 	}
 	s.ordinals[EndpointAny]++
 	ord := s.ordinals[ep]
+	// A resource request without a token fails the provider's token check
+	// before anything else looks at it, as on the real services: only a
+	// rule written for token-less requests (tokenState none) applies.
+	tokenless := state == StateNone && (ep == EndpointAPI || ep == EndpointIdentity)
 	for i := range s.rules {
 		r := &s.rules[i]
 		if r.Times > 0 && s.used[i] >= r.Times {
+			continue
+		}
+		if tokenless && r.Match.TokenState != StateNone {
 			continue
 		}
 		var n int

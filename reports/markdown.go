@@ -70,6 +70,13 @@ func WriteMarkdown(w io.Writer, rec Record) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(rec.Notes) > 0 {
+		b.WriteString("## Notes\n\n")
+		for _, se := range rec.Notes {
+			fmt.Fprintf(&b, "- **%s**: %s\n", mdText(se.Scenario), mdText(firstLine(se.Error)))
+		}
+		b.WriteString("\n")
+	}
 	if len(rec.NotExercised) > 0 {
 		b.WriteString("## ⚠️ Scenarios that did not exercise the component\n\nNothing was judged in these; their rules are skipped, not passed.\n\n")
 		for _, se := range rec.NotExercised {

@@ -45,6 +45,10 @@ type Record struct {
 	// component (it never presented a token the provider issued), with
 	// why: their passes are recorded as skips, since they judged nothing.
 	NotExercised []ScenarioError `json:"notExercised,omitempty"`
+	// Notes are what a reader of a scenario's verdicts should know that no
+	// rule says: data calls that failed only because the mock does not
+	// serve their path.
+	Notes []ScenarioError `json:"notes,omitempty"`
 }
 
 // Component identifies the component under test and how it was run.
@@ -204,7 +208,7 @@ func Merge(records ...Record) (Record, error) {
 	}
 	out := records[0]
 	out.Rules = slices.Clone(out.Rules)
-	out.Results, out.Traces, out.Errors, out.NotExercised = nil, nil, nil, nil
+	out.Results, out.Traces, out.Errors, out.NotExercised, out.Notes = nil, nil, nil, nil, nil
 	end := out.Started.Add(out.Duration)
 	seen := map[string]int{} // scenario -> index of the record that supplied it
 	for i, rec := range records {
@@ -270,6 +274,11 @@ func Merge(records ...Record) (Record, error) {
 		for _, se := range rec.NotExercised {
 			if !slices.Contains(out.NotExercised, se) {
 				out.NotExercised = append(out.NotExercised, se)
+			}
+		}
+		for _, se := range rec.Notes {
+			if !slices.Contains(out.Notes, se) {
+				out.Notes = append(out.Notes, se)
 			}
 		}
 	}

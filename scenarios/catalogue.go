@@ -193,6 +193,11 @@ func (s *Scenario) Clone() *Scenario {
 		o.IDToken = clonePtr(o.IDToken)
 		c.Microsoft = &o
 	}
+	if s.Secrets != nil {
+		o := *s.Secrets
+		o.BackgroundRefresh = clonePtr(o.BackgroundRefresh)
+		c.Secrets = &o
+	}
 	if s.Rules != nil {
 		c.Rules = make([]Rule, len(s.Rules))
 		for i, r := range s.Rules {

@@ -69,7 +69,7 @@ func ExampleScenario_Build() {
 }
 
 func ExampleSelect() {
-	list, err := scenarios.Select(scenarios.Catalogue(), nil, "rotation && salesforce")
+	list, err := scenarios.Select(scenarios.Catalogue(), nil, "rotation && salesforce && !secrets")
 	if err != nil {
 		fmt.Println(err)
 		return

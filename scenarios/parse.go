@@ -66,7 +66,8 @@ func (e *Error) Error() string {
 // in the order the documentation gives them. schema.json describes the
 // same fields (TestSchemaInSync).
 var objectFields = map[string][]string{
-	"scenario":    {"name", "description", "provider", "labels", "seed", "credentials", "tokens", "salesforce", "microsoft", "rules", "steps"},
+	"scenario":    {"name", "description", "provider", "labels", "seed", "credentials", "tokens", "salesforce", "microsoft", "secrets", "rules", "steps"},
+	"secrets":     {"arrayData", "refreshFailureStatus", "withOAuth", "backgroundRefresh"},
 	"credentials": {"accessToken", "scope", "clientId", "clientSecret", "public"},
 	"tokens":      {"accessTokenLifetime", "accessTokenJitter", "slidingAccess", "refreshTokenIdle", "familyLifetime", "rotation", "rejectConcurrentRefresh", "concurrentRefreshWindow"},
 	"salesforce":  {"instanceHost", "moveInstanceAfterRefresh", "movedInstanceHost", "wwwAuthenticate", "apiVersion", "sandbox", "orgId", "userId"},
@@ -554,6 +555,8 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		case "microsoft":
 			msNode = k
 			s.Microsoft = d.microsoft(v)
+		case "secrets":
+			s.Secrets = d.secrets(v)
 		case "rules":
 			rulesNode = append(rulesNode, v)
 		case "steps":
@@ -728,6 +731,27 @@ func (d *decoder) salesforce(n *yaml.Node) *SalesforceOptions {
 	if moved != nil && after == nil {
 		d.errAt(moved, "movedInstanceHost has no effect without moveInstanceAfterRefresh")
 	}
+	return o
+}
+
+func (d *decoder) secrets(n *yaml.Node) *SecretsOptions {
+	o := &SecretsOptions{}
+	d.mapping(n, "secrets", "secrets", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "arrayData":
+			o.ArrayData, _ = d.boolean(v, "arrayData")
+		case "refreshFailureStatus":
+			if x, ok := d.integer(v, "refreshFailureStatus", 200, 599); ok {
+				o.RefreshFailureStatus = int(x)
+			}
+		case "withOAuth":
+			o.WithOAuth, _ = d.boolean(v, "withOAuth")
+		case "backgroundRefresh":
+			if b, ok := d.boolean(v, "backgroundRefresh"); ok {
+				o.BackgroundRefresh = &b
+			}
+		}
+	})
 	return o
 }
 

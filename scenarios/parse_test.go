@@ -152,6 +152,10 @@ func TestParseFull(t *testing.T) {
 	if diff := cmp.Diff((*MicrosoftOptions)(wantMS), ms.Microsoft); diff != "" {
 		t.Errorf("microsoft options (-want +got):\n%s", diff)
 	}
+	wantSecrets := &SecretsOptions{ArrayData: true, RefreshFailureStatus: 400, WithOAuth: true, BackgroundRefresh: ptr(false)}
+	if diff := cmp.Diff(wantSecrets, ms.Secrets); diff != "" {
+		t.Errorf("secrets options (-want +got):\n%s", diff)
+	}
 	// Every field the decoder knows is exercised by the two files, so a
 	// field listed in objectFields without a decoder would show here.
 	for object, fields := range objectFields {

@@ -74,6 +74,12 @@ type Scenario struct {
 	// Microsoft holds options of the Microsoft dialect; it must be nil
 	// unless Provider is "microsoft".
 	Microsoft *MicrosoftOptions `json:"microsoft,omitempty"`
+	// Secrets, when set, makes this a scenario for components whose
+	// tokens the platform's Secrets service refreshes (strategy
+	// platform-secrets): the step configuration carries secretId instead
+	// of the token response. Nil means a scenario for self-refreshing
+	// components.
+	Secrets *SecretsOptions `json:"secrets,omitempty"`
 	// Rules script the provider's behaviour, first match wins.
 	Rules []Rule `json:"rules,omitempty"`
 	// Steps are what the harness does, in order. Parse makes an omitted
@@ -176,6 +182,29 @@ type MicrosoftOptions struct {
 	// PageSize is the number of items per Graph page (default: the
 	// dialect's).
 	PageSize int `json:"pageSize,omitempty"`
+}
+
+// SecretsOptions describe the mock platform's Secrets service in a
+// Secrets-mode scenario. The zero value is the service as the components
+// that use it read it (platform.md §3.2).
+type SecretsOptions struct {
+	// ArrayData answers data as a one-element array, as the platform's
+	// API documentation shows in its refresh example, instead of the
+	// single object the components read.
+	ArrayData bool `json:"arrayData,omitempty"`
+	// RefreshFailureStatus is the HTTP status the platform answers a
+	// refresh request with when its own token request failed. Zero means
+	// 200 with the secret, now in state error. What the real platform
+	// answers is not documented, so it is an option.
+	RefreshFailureStatus int `json:"refreshFailureStatus,omitempty"`
+	// WithOAuth also puts the token response in the step configuration
+	// under the credential field, as a credential of both generations
+	// would carry it.
+	WithOAuth bool `json:"withOAuth,omitempty"`
+	// BackgroundRefresh says whether the platform refreshes the secret
+	// itself one minute before it expires, when the virtual clock passes
+	// that point. Nil means true, as the Secrets guide describes.
+	BackgroundRefresh *bool `json:"backgroundRefresh,omitempty"`
 }
 
 // Rule is one scripted behaviour of the provider. In YAML, match.path is

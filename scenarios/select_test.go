@@ -71,7 +71,7 @@ func TestSelect(t *testing.T) {
 }
 
 func TestSelectCatalogue(t *testing.T) {
-	got, err := Select(Catalogue(), nil, "refresh-rejected && microsoft")
+	got, err := Select(Catalogue(), nil, "refresh-rejected && microsoft && !secrets")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,14 @@ const (
 	// factWrongHost: in message seq the component called an API host the
 	// latest refresh had moved it away from, which answers 401.
 	factWrongHost
+	// factOwnRefresh: in message seq (a message index) a Secrets-mode
+	// component called the token endpoint itself instead of asking the
+	// platform.
+	factOwnRefresh
+	// factSecretErrorIgnored: in message seq (a message index) a
+	// Secrets-mode component went on with a secret in state error, so
+	// the refresh it then asked for was refused again.
+	factSecretErrorIgnored
 )
 
 type fact struct {

@@ -76,7 +76,8 @@ func judgeR09(v *view) result {
 		}
 		msg := fmt.Sprintf("In %s the token endpoint refused the refresh at #%d with %d %s; the component then %s:%s",
 			msgName(m), r.e.Seq, r.e.Status, provErr, strings.Join(problems, ", "), v.evidence(ev...))
-		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("after the refused refresh at #%d it %s", r.e.Seq, problems[0]), Seqs: seqs(ev...), Message: msg})
+		res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("after the refused refresh at #%d it %s", r.e.Seq, problems[0]), Seqs: seqs(ev...), Message: msg,
+			restsOn: []fact{{factSecretErrorIgnored, int64(r.msg)}}})
 	}
 	if judged == 0 {
 		return skipped("no refresh was refused in this scenario")

@@ -117,7 +117,10 @@ func judgeR04(v *view) result {
 				} else if m != nil {
 					msg += "\nThe message ended " + outcomeText(m) + "."
 				}
-				res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("no replay of #%d after the refresh at #%d", first.Seq, r.e.Seq), Seqs: seqs(append(orig, r.e)...), Message: msg})
+				// A component that kept refreshing on repeated 401s (R08)
+				// stops at some refresh without a replay; that is the loop.
+				res.findings = append(res.findings, Finding{Summary: fmt.Sprintf("no replay of #%d after the refresh at #%d", first.Seq, r.e.Seq), Seqs: seqs(append(orig, r.e)...), Message: msg,
+					restsOn: []fact{{factLoop, int64(r.msg)}}})
 			case len(replays) > len(orig):
 				res.findings = append(res.findings, Finding{
 					Summary: fmt.Sprintf("replayed #%d %d times", first.Seq, len(replays)),

@@ -331,8 +331,17 @@ var (
 	srcRFC9110    = "RFC 9110 §15.5.4, §15.6 (403 Forbidden; 5xx); RFC 6585 §4 (429 Too Many Requests)"
 
 	srcRFC9110RetryAfter   = "RFC 9110 §10.2.3 (Retry-After: how long the client ought to wait before a follow-up request), §15.6.4 (503); RFC 6585 §4 (429 MAY include Retry-After)"
+	srcReleaseSecrets      = "elastic.io release notes 20.23: components using the Secrets service MUST NOT refresh tokens themselves and MUST NOT use this.emit('updateKeys')"
+	srcSecretsGuide        = "elastic.io Secrets guide and API (auth-secrets, auth-clients): GET /v2/workspaces/{id}/secrets/{id}, POST …/refresh; the platform refreshes at least 1 minute before expiry; state ready or error"
 	srcMicrosoftThrottling = "Microsoft Graph throttling guidance: on 429 wait the number of seconds in Retry-After before retrying; retrying immediately prolongs the throttling"
 )
+
+// classicStrategies are those of self-refreshing components: rules about
+// the component's own token requests and its updateKeys apply to them
+// and not to Secrets-mode components, whose tokens the platform keeps.
+var classicStrategies = []harness.Strategy{harness.StrategyOn401, harness.StrategyEveryCall, harness.StrategyBeforeExpiry}
+
+var secretsOnly = []harness.Strategy{harness.StrategyPlatformSecrets}
 
 var catalogue = []Rule{
 	{
@@ -349,6 +358,7 @@ var catalogue = []Rule{
 		ID: "R02", Name: "refresh-once-on-401",
 		Requirement: "after an API 401, makes exactly one refresh request before its next API call (every-call: exactly one refresh per API call)",
 		Spec:        "refreshes exactly once after the API answers 401",
+		Strategies:  classicStrategies,
 		Explanation: "a 401 means the access token is no longer good; without a refresh the message fails for nothing, and more than one refresh wastes token requests and, with rotating refresh tokens, invalidates the token just received.",
 		Fix:         "on 401 (invalid session, expired token) make one token request with grant_type=refresh_token, then use the new access token; share one refresh between calls that fail together.",
 		Sources:     []string{srcRFC6750s3, srcRFC6749s6, srcPlatform},
@@ -358,6 +368,7 @@ var catalogue = []Rule{
 		ID: "R03", Name: "refresh-request-well-formed",
 		Requirement: "POSTs form-urlencoded grant_type=refresh_token, the current refresh token and the client credentials (body or Basic) to the provider's token URL",
 		Spec:        "POSTs a well-formed refresh request to the provider's token URL",
+		Strategies:  classicStrategies,
 		Explanation: "the token endpoint only accepts a form-encoded POST with grant_type=refresh_token, the refresh token and the client's credentials; anything else is refused and the account cannot be refreshed.",
 		Fix:         "POST application/x-www-form-urlencoded grant_type=refresh_token&refresh_token=…&client_id=…&client_secret=… (or the client in an HTTP Basic Authorization header) to the provider's token URL.",
 		Sources:     []string{srcRFC6749s6, srcRFC6749s21, srcSalesforce, srcMicrosoft},
@@ -367,7 +378,7 @@ var catalogue = []Rule{
 		ID: "R04", Name: "retry-once-with-new-token",
 		Requirement: "replays the rejected request exactly once, with the new access token, same method, path, query and body",
 		Spec:        "replays the rejected request exactly once, with the new access token",
-		Strategies:  []harness.Strategy{harness.StrategyOn401, harness.StrategyBeforeExpiry},
+		Strategies:  []harness.Strategy{harness.StrategyOn401, harness.StrategyBeforeExpiry, harness.StrategyPlatformSecrets},
 		Explanation: "the request that got 401 is what the message needs; not replaying it loses the work, replaying it with the old token fails again, and replaying it twice can duplicate writes.",
 		Fix:         "after the refresh, send the same request (method, path, query, body) once more with the new access token in the Authorization header.",
 		Sources:     []string{srcRFC6750s3, srcPlatform},
@@ -377,6 +388,7 @@ var catalogue = []Rule{
 		ID: "R05", Name: "entire-update-keys",
 		Requirement: "after each successful refresh, hands the platform exactly one updateKeys that contains every field of the token response, unchanged, under the credential field",
 		Spec:        "hands the platform the entire token response after each refresh",
+		Strategies:  classicStrategies,
 		Explanation: "the platform replaces the account's stored keys with what updateKeys carries, and the next container starts from them; a field left out (a rotated refresh_token, instance_url, expires_in) is lost for good, and a refresh not emitted leaves the next container with a dead token.",
 		Fix:         "emit this.emit('updateKeys', {<credential field>: {...storedKeys, ...tokenResponse}}) once per refresh, awaiting it, with every field of the response unchanged (keep the stored refresh_token when the response has none).",
 		Sources:     []string{srcPlatform, srcRFC6749s6, srcRFC6749s5},
@@ -386,6 +398,7 @@ var catalogue = []Rule{
 		ID: "R06", Name: "credentials-survive",
 		Requirement: "leaves the account's stored keys (replaced by each updateKeys) holding a refresh token the provider still accepts",
 		Spec:        "leaves the account's stored keys with a refresh token the provider still accepts",
+		Strategies:  classicStrategies,
 		Explanation: "the stored keys are all the next container gets; without a refresh token the provider accepts, every later message fails until a user signs in again.",
 		Fix:         "always emit the refresh token with updateKeys (the newest one, or the stored one when the response has none), and never present a rotated-out refresh token, which makes Salesforce revoke the whole token family.",
 		Sources:     []string{srcPlatform, srcRFC6749s6, srcRFC9700},
@@ -395,6 +408,7 @@ var catalogue = []Rule{
 		ID: "R07", Name: "uses-rotated-refresh-token",
 		Requirement: "never presents a refresh token the provider has invalidated by rotation (across refreshes, messages in one container, and restarts); presenting a superseded one that the provider still accepts is a warning",
 		Spec:        "refreshes with the newest refresh token, never a rotated-out one",
+		Strategies:  classicStrategies,
 		Explanation: "when the provider rotates refresh tokens, the old one is invalid; Salesforce treats presenting it as reuse and revokes the whole family, access tokens included, so the account is dead until a user signs in again. The platform never updates cfg inside a running container, so a component that reads the refresh token from cfg on every message presents a rotated-out token in its second message.",
 		Fix:         "keep the newest tokens in memory per account (module scope, keyed by the account) and prefer them over cfg; adopt the refresh_token of every refresh response.",
 		Sources:     []string{srcRFC6749s6, srcRFC9700, srcSalesforce, srcMicrosoft, srcPlatform},
@@ -422,6 +436,7 @@ var catalogue = []Rule{
 		ID: "R10", Name: "transient-refresh-failure",
 		Requirement: "when the token endpoint fails transiently (5xx, timeout) or answers something that is not a token response, retries the refresh a bounded number of times (at most 3), and never emits keys, or calls the API, without a new access token",
 		Spec:        "retries a failing token endpoint a bounded number of times and never emits keys without a new token",
+		Strategies:  classicStrategies,
 		Explanation: "a token endpoint in maintenance must not be hammered, and keys emitted without a new access token (undefined, or the old one) overwrite good stored keys with bad ones.",
 		Fix:         "retry the refresh at most twice more with a pause (honour Retry-After), then fail the message with a retryable error; check that the response is JSON with an access_token before you emit updateKeys or use it.",
 		Sources:     []string{srcRFC6749s5, srcRFC9110, srcPlatform},
@@ -508,6 +523,66 @@ var catalogue = []Rule{
 		Fix:         "on 429, or 503 with Retry-After, wait the number of seconds Retry-After gives (or until its date) before the retry, retry at most a few times, and when the wait is longer than the message should take, end it with a retryable error instead.",
 		Sources:     []string{srcRFC9110RetryAfter, srcMicrosoftThrottling},
 		judge:       judgeR19,
+	},
+	{
+		ID: "R20", Name: "no-own-token-request",
+		Requirement: "(platform-secrets) never calls the provider's token endpoint itself: the platform refreshes the secret",
+		Spec:        "never calls the provider's token endpoint itself",
+		Strategies:  secretsOnly,
+		Explanation: "the Secrets service owns the secret's tokens and refreshes them; a component that refreshes on its own spends the refresh token behind the platform's back, which with rotation (and Salesforce's reuse detection) leaves the platform holding a dead refresh token and the credential broken for every flow that uses it.",
+		Fix:         "on 401 POST {ELASTICIO_API_URI}/v2/workspaces/{ELASTICIO_WORKSPACE_ID}/secrets/{secretId}/refresh and use the access token of the answer; never send the refresh token anywhere.",
+		Sources:     []string{srcReleaseSecrets, srcSecretsGuide},
+		judge:       judgeR20,
+	},
+	{
+		ID: "R21", Name: "no-update-keys",
+		Requirement: "(platform-secrets) never emits updateKeys",
+		Spec:        "never emits updateKeys",
+		Strategies:  secretsOnly,
+		Explanation: "the release notes forbid it outright: updateKeys writes the legacy credential's keys, which a Secrets credential does not use, so at best it does nothing and at worst it stores tokens where they leak or go stale.",
+		Fix:         "remove the updateKeys emit: the Secrets service stores what its refresh returns.",
+		Sources:     []string{srcReleaseSecrets},
+		judge:       judgeR21,
+	},
+	{
+		ID: "R22", Name: "platform-refresh-on-401",
+		Requirement: "(platform-secrets) after an API 401, asks the platform to refresh the secret once (POST …/secrets/{id}/refresh) before its next API call, unless the secret it reads again already holds a newer token",
+		Spec:        "asks the platform to refresh the secret once after the API answers 401",
+		Strategies:  secretsOnly,
+		Explanation: "the platform refreshes ahead of expiry, but a token can die early (revoked, a session ended); without a refresh request the message fails for nothing, and more than one per 401 makes the platform spend refresh tokens for nothing.",
+		Fix:         "on 401 read the secret again; if it still holds the rejected token, POST …/secrets/{secretId}/refresh once and use the access_token of its answer.",
+		Sources:     []string{srcSecretsGuide, srcRFC6750s3},
+		judge:       judgeR22,
+	},
+	{
+		ID: "R23", Name: "reads-secret-per-message",
+		Requirement: "(platform-secrets) reads the secret (GET …/secrets/{id}) in every message before its first API call, instead of keeping a token across messages",
+		Spec:        "reads the secret again for every message",
+		Strategies:  secretsOnly,
+		Explanation: "the platform refreshes the secret on its own, a minute before expiry and whenever another flow asks; a token kept in module scope from an earlier message goes stale without the component knowing and costs a 401 and a refresh, or fails outright once the platform's refresh has rotated it away.",
+		Fix:         "fetch the secret at the start of every message (it is one local platform call) and keep its token only for that message.",
+		Sources:     []string{srcSecretsGuide},
+		judge:       judgeR23,
+	},
+	{
+		ID: "R24", Name: "bounded-refresh-requests",
+		Requirement: "(platform-secrets) asks the platform to refresh at most 3 times in one message",
+		Spec:        "asks the platform to refresh a bounded number of times",
+		Strategies:  secretsOnly,
+		Explanation: "each refresh request makes the platform send a real token request to the provider; a component that keeps asking on a persistent 401 or a secret in error turns one broken session into a storm of token requests for every flow sharing the credential.",
+		Fix:         "ask once per 401; when the replay with the refreshed token gets 401 again, or the refresh leaves the secret in state error, end the message with an error.",
+		Sources:     []string{srcSecretsGuide, srcRFC6750s3},
+		judge:       judgeR24,
+	},
+	{
+		ID: "R25", Name: "secret-error-is-an-error",
+		Requirement: "(platform-secrets) when the secret it reads is in state error, ends the message with an error that says so (the secret's error or the provider's code), and emits no data",
+		Spec:        "ends the message with an error when the secret is in state error",
+		Strategies:  secretsOnly,
+		Explanation: "a secret in state error means the platform could not refresh it (the refresh token expired or was revoked) and a person must sign in again; going on with its dead token, or swallowing the state, hides that from the flow's owner.",
+		Fix:         "check attributes.state of every secret you read or refresh; when it is error, throw an error that includes attributes.error.",
+		Sources:     []string{srcSecretsGuide, srcReleaseSecrets},
+		judge:       judgeR25,
 	},
 }
 

@@ -546,6 +546,9 @@ func (v *view) desc(e *mockprovider.Entry) string {
 	if len(e.Issued) > 0 {
 		fmt.Fprintf(&b, ", issued %s", strings.Join(e.Issued, " and "))
 	}
+	if e.Caller == mockprovider.CallerPlatform {
+		b.WriteString(" [made by the platform's Secrets service]")
+	}
 	if r := v.refBySeq[e.Seq]; r != nil && r.abandoned && r.cutOffBy != "" {
 		b.WriteString(", answer held back on purpose; " + r.cutOffBy + " before it came")
 	} else if r != nil && r.abandoned {

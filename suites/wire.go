@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
@@ -165,10 +166,17 @@ func judgeR15(v *view) result {
 					more++
 					break
 				}
+				var rests []fact
+				if v.strategy == harness.StrategyPlatformSecrets && r.e.Caller == "" {
+					// A Secrets-mode component that refreshed by itself kept
+					// the new instance_url from the platform's secret.
+					rests = []fact{{factOwnRefresh, int64(r.msg)}}
+				}
 				res.findings = append(res.findings, Finding{
 					Summary:  fmt.Sprintf("API call #%d went to %s, not %s", c.Seq, hostOnly(c.Host), u.Hostname()),
 					Seqs:     []int64{r.e.Seq, c.Seq},
 					produces: []fact{{factWrongHost, int64(v.msgOf[c.Seq])}},
+					restsOn:  rests,
 					Message: fmt.Sprintf("The refresh at #%d returned instance_url %s, but the API call #%d went to %s:%s",
 						r.e.Seq, iu, c.Seq, hostOnly(c.Host), v.evidence(r.e, c)),
 				})

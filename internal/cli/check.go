@@ -116,6 +116,13 @@ func runCheck(ctx context.Context, s *streams, o *checkOpts, dir string) error {
 	if err != nil {
 		return err
 	}
+	// Each generation of components has its own scenarios.
+	if list = check.ForStrategy(list, comp.Strategy); len(list) == 0 {
+		if comp.Strategy == harness.StrategyPlatformSecrets {
+			return usageErr("none of the scenarios selected is a Secrets-mode scenario (label secrets), which strategy %s needs", comp.Strategy)
+		}
+		return usageErr("the scenarios selected are all Secrets-mode scenarios (label secrets); pass --strategy %s to judge a component whose tokens the platform refreshes", harness.StrategyPlatformSecrets)
+	}
 	plan, err := check.Select(list, filter)
 	if err != nil {
 		return usageErr("--label-filter %q selects no rule on any scenario", labelFilter)
@@ -131,6 +138,9 @@ func runCheck(ctx context.Context, s *streams, o *checkOpts, dir string) error {
 		fmt.Fprintf(s.err, "provider %s: %s\n", comp.Provider, comp.ProviderFrom)
 	}
 	prog := newProgress(s.err, plan.Scenarios)
+	if hint := check.StrategyHint(comp); hint != "" {
+		fmt.Fprintln(s.err, hint)
+	}
 	fmt.Fprintf(s.err, "checking %s (%s, strategy %s) with %s\n", comp.Name, comp.Function, comp.Strategy, plural(len(plan.Scenarios), comp.Provider+" scenario", comp.Provider+" scenarios"))
 	rec, err := check.Run(ctx, check.Options{
 		Component: comp, Scenarios: plan.Scenarios, Filter: filter, Skip: o.skip, Strict: strict,

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/refreshproof/refreshproof/internal/cli"
 	"github.com/refreshproof/refreshproof/reports"
+	"github.com/refreshproof/refreshproof/suites"
 )
 
 var examples = filepath.Join("..", "..", "examples")
@@ -115,8 +117,18 @@ func TestCheckExamples(t *testing.T) {
 		"ms-nested-credential": {},
 		"ms-top-level-keys":    {},
 		"ms-emits-keys-flat":   {"R05", "R06<R05"},
+		// Secrets-mode components (strategy platform-secrets).
+		"sf-secrets-query":         {},
+		"ms-secrets-graph":         {},
+		"sf-secrets-own-refresh":   {"R15<R20", "R20", "R22<R20"},
+		"ms-secrets-update-keys":   {"R21"},
+		"sf-secrets-cached-token":  {"R23"},
+		"ms-secrets-loops":         {"R08", "R24<R08"},
+		"sf-secrets-ignores-error": {"R09", "R25"},
 		// Real client libraries, judged as they are (docs/real-clients.md).
-		"sf-jsforce":   {"R02", "R06", "R06<R07", "R06<R10", "R07", "R08", "R08<R15", "R10", "R15", "R18", "R18<R08", "R18<R10", "R18<R15", "R19"},
+		// jsforce loops on a moved instance; in which message the time limit
+		// ends the loop (so whether R18 follows from it) depends on timing.
+		"sf-jsforce":   {"R02", "R06", "R06<R07", "R06<R10", "R07", "R08", "R08<R15", "R10", "R15", "R18", "R18<R08", "R18<R10", "R18<R15?", "R19"},
 		"ms-graph-sdk": {"R02", "R17"},
 	}
 	entries, err := os.ReadDir(examples)
@@ -144,17 +156,28 @@ func TestCheckExamples(t *testing.T) {
 			if slices.ContainsFunc(ids, func(id string) bool { return !strings.HasPrefix(id, "warn:") }) {
 				wantCode = cli.ExitFailed
 			}
+			// An entry ending in "?" may or may not be there.
+			var required, optional []string
+			for _, id := range ids {
+				if o, ok := strings.CutSuffix(id, "?"); ok {
+					optional = append(optional, o)
+				} else {
+					required = append(required, id)
+				}
+			}
 			if code != wantCode {
 				t.Fatalf("exit %d, want %d\n%s\n%s", code, wantCode, out, lastLines(errOut, 20))
 			}
 			rec := readRecord(t, record)
-			if got := verdictSet(rec); !slices.Equal(got, ids) {
+			got := verdictSet(rec)
+			if unexpected := slices.DeleteFunc(slices.Clone(got), func(id string) bool { return slices.Contains(required, id) || slices.Contains(optional, id) }); len(unexpected) > 0 ||
+				slices.ContainsFunc(required, func(id string) bool { return !slices.Contains(got, id) }) {
 				t.Errorf("verdicts %v, want %v\n%s", got, ids, out)
 			}
 			if len(rec.Traces) == 0 || len(rec.Errors) > 0 {
 				t.Errorf("%d traces, errors %v", len(rec.Traces), rec.Errors)
 			}
-			for _, id := range ids {
+			for _, id := range required {
 				if !strings.ContainsAny(id, "<:") && !strings.Contains(out, "--- FAIL "+id+" on ") {
 					t.Errorf("output does not explain %s:\n%s", id, out)
 				}
@@ -238,6 +261,13 @@ expect:
 			t.Errorf("statuses %v, want %v", st, wantSt)
 		}
 	})
+	t.Run("reports of a revealed run are the owner's only", func(t *testing.T) {
+		record := filepath.Join(tmp, "revealed.json")
+		run(t, "check", broken, "--scenarios=valid-token", "--reveal", "--json-report", record)
+		if st, err := os.Stat(record); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("a revealed run record: %v, mode %v, want 0600", err, st.Mode().Perm())
+		}
+	})
 	t.Run("a report to stdout, the summary to stderr", func(t *testing.T) {
 		code, out, errOut := run(t, "check", broken, "--scenarios=expired-access-token", "--json-report", "-")
 		if code != cli.ExitFailed {
@@ -247,7 +277,7 @@ expect:
 		if err != nil || len(rec.Traces) != 1 {
 			t.Fatalf("stdout is not the run record: %v\n%s", err, out)
 		}
-		if !strings.Contains(errOut, "--- FAIL R06 on salesforce/expired-access-token") || !strings.Contains(errOut, "FAILED: 1 of 19 rules failed") {
+		if !strings.Contains(errOut, "--- FAIL R06 on salesforce/expired-access-token") || !strings.Contains(errOut, fmt.Sprintf("FAILED: 1 of %d rules failed", len(suites.Rules()))) {
 			t.Errorf("the summary is not on stderr:\n%s", errOut)
 		}
 		// report with only --from prints the summary check printed.
@@ -320,13 +350,28 @@ func TestCheckUsage(t *testing.T) {
 
 func TestRules(t *testing.T) {
 	code, out, _ := run(t, "rules")
-	if code != cli.ExitOK || strings.Count(out, "\n[R") != 18 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
+	if code != cli.ExitOK || strings.Count(out, "\n[R") != len(suites.Rules())-1 || !strings.Contains(out, "[R05] entire-update-keys") || !strings.Contains(out, "Fix: ") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, "rules", "-o", "json", "credentials-survive")
 	var rules []map[string]any
 	if code != cli.ExitOK || json.Unmarshal([]byte(out), &rules) != nil || len(rules) != 1 || rules[0]["id"] != "R06" {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+	// Each rule lists the strategies it applies to, all of them spelled
+	// out for a rule that applies to every strategy.
+	for id, want := range map[string]string{
+		"R06": "on-401,every-call,before-expiry",
+		"R08": "on-401,every-call,before-expiry,platform-secrets",
+		"R22": "platform-secrets",
+	} {
+		code, out, _ = run(t, "rules", "-o", "json", id)
+		var rs []struct {
+			Strategies []string `json:"strategies"`
+		}
+		if code != cli.ExitOK || json.Unmarshal([]byte(out), &rs) != nil || len(rs) != 1 || strings.Join(rs[0].Strategies, ",") != want {
+			t.Errorf("rules -o json %s: exit %d, strategies %v, want %s", id, code, rs, want)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/reports"
 	"github.com/refreshproof/refreshproof/suites"
 )
@@ -34,7 +35,16 @@ to fix a failure, and where the requirement comes from.`,
 			}
 			switch output {
 			case "json":
-				b, _ := json.MarshalIndent(list, "", "  ")
+				// Every rule lists its strategies, so that a reader of the
+				// JSON need not know that none means all.
+				out := make([]suites.Rule, len(list))
+				for i, r := range list {
+					if len(r.Strategies) == 0 {
+						r.Strategies = append([]harness.Strategy(nil), harness.Strategies...)
+					}
+					out[i] = r
+				}
+				b, _ := json.MarshalIndent(out, "", "  ")
 				fmt.Fprintf(s.out, "%s\n", b)
 			case "text":
 				for i, r := range list {

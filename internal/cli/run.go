@@ -22,7 +22,7 @@ type componentFlags struct {
 	provider, action, strategy, credentialField string
 	scenarios, labelFilter                      string
 	parallel                                    int
-	timeout                                     time.Duration
+	timeout, startTimeout                       time.Duration
 	reveal                                      bool
 	body, cfg, keysPolicy                       string
 	clientIDEnv, clientSecretEnv                []string
@@ -32,12 +32,13 @@ func (f *componentFlags) add(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVarP(&f.provider, "provider", "p", "", providerList()+" (default: provider in refreshproof.yaml)")
 	fl.StringVarP(&f.action, "action", "a", "", "the action or trigger to run, by its component.json name")
-	fl.StringVar(&f.strategy, "strategy", "", "how the component refreshes: on-401 (default), every-call, before-expiry")
+	fl.StringVar(&f.strategy, "strategy", "", "how the component refreshes: on-401 (default), every-call, before-expiry, or platform-secrets (the platform's Secrets service refreshes)")
 	fl.StringVar(&f.credentialField, "credential-field", "", `the cfg field holding the OAuth token (default "oauth")`)
 	fl.StringVarP(&f.scenarios, "scenarios", "s", "", "comma-separated built-in scenario names or files (default: the provider's whole catalogue)")
 	fl.StringVarP(&f.labelFilter, "label-filter", "l", "", `only scenarios whose labels match, e.g. "rotation || refresh-rejected"`)
 	fl.IntVar(&f.parallel, "parallel", 0, "scenarios run at once (default: one per CPU)")
-	fl.DurationVar(&f.timeout, "timeout", 0, "time limit per message (default 30s)")
+	fl.DurationVar(&f.timeout, "timeout", 0, "time limit per message, from the moment its container is ready (default 30s)")
+	fl.DurationVar(&f.startTimeout, "start-timeout", 0, "time limit for a container's start, until its sailor is ready (default 60s)")
 	fl.BoolVar(&f.reveal, "reveal", false, "keep tokens and secrets in traces (default: replaced by labels such as AT#2)")
 	fl.StringVar(&f.body, "body", "", `default message body, a JSON object (scenario bodies merge over it), e.g. '{"query":"SELECT Id FROM Account"}'`)
 	fl.StringVar(&f.cfg, "cfg", "", "extra step configuration fields, a JSON object")
@@ -54,6 +55,9 @@ func (f *componentFlags) validate(cmd *cobra.Command) error {
 	}
 	if cmd.Flags().Changed("timeout") && f.timeout <= 0 {
 		return usageErr("--timeout must be above zero, not %s (it bounds each message; the default is 30s)", f.timeout)
+	}
+	if cmd.Flags().Changed("start-timeout") && f.startTimeout <= 0 {
+		return usageErr("--start-timeout must be above zero, not %s (it bounds a container's start; the default is 60s)", f.startTimeout)
 	}
 	return nil
 }
@@ -104,6 +108,9 @@ func (f *componentFlags) applyFlags(c *harness.Component) (*harness.Component, e
 	}
 	if f.timeout > 0 {
 		c.Timeout = f.timeout
+	}
+	if f.startTimeout > 0 {
+		c.StartTimeout = f.startTimeout
 	}
 	if f.body != "" {
 		if c.Body, err = jsonObject("body", f.body); err != nil {
@@ -266,7 +273,11 @@ func writeTrace(path string, t harness.Trace) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	mode := os.FileMode(0o644)
+	if !t.Redacted {
+		mode = 0o600 // a revealed trace holds live tokens and the client secret
+	}
+	return os.WriteFile(path, append(b, '\n'), mode)
 }
 
 // providerList names the providers refreshproof mocks: "salesforce or

@@ -25,7 +25,7 @@ func TestRunComponent(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "expired-access-token") || !strings.Contains(out, "1 refreshes, 1 updateKeys") {
+	if !strings.Contains(out, "expired-access-token") || !strings.Contains(out, "1 refresh, 1 updateKeys") {
 		t.Errorf("summary:\n%s", out)
 	}
 	b, err := os.ReadFile(filepath.Join(traces, "microsoft-expired-access-token.json"))
@@ -35,6 +35,14 @@ func TestRunComponent(t *testing.T) {
 	var tr harness.Trace
 	if err := json.Unmarshal(b, &tr); err != nil || tr.Version != harness.TraceVersion || !tr.Redacted || len(tr.Messages) != 1 {
 		t.Fatalf("trace: %v version=%d redacted=%v messages=%d", err, tr.Version, tr.Redacted, len(tr.Messages))
+	}
+	// With --reveal the trace holds live secrets: only its owner may read it.
+	revealed := t.TempDir()
+	if code, out, errOut := run(t, "run", example, "--scenarios", "valid-token", "--reveal", "--trace-dir", revealed); code != cli.ExitOK {
+		t.Fatalf("--reveal: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if st, err := os.Stat(filepath.Join(revealed, "microsoft-valid-token.json")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("a revealed trace: %v, mode %v, want 0600", err, st.Mode().Perm())
 	}
 }
 

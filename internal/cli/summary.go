@@ -42,6 +42,9 @@ func printExercise(w io.Writer, rec reports.Record) {
 			fmt.Fprintf(w, "  %s: %s\n", n.Scenario, n.Error)
 		}
 	}
+	for _, n := range rec.Notes {
+		fmt.Fprintf(w, "\nnote on %s: %s\n", n.Scenario, n.Error)
+	}
 	blocked := map[string][]string{}
 	var order []string
 	for _, t := range rec.Traces {
@@ -162,7 +165,11 @@ func printExchanges(w io.Writer, t *harness.Trace) {
 		if e.Presented != nil && e.Presented.Label != "" {
 			who = " with " + e.Presented.Label + " (" + string(e.Presented.State) + ")"
 		}
-		fmt.Fprintf(w, "    #%-3d %-8s %s %s%s%s -> %d\n", e.Seq, e.Kind, e.Method, e.Host, e.Path, who, e.Status)
+		by := ""
+		if e.Caller != "" {
+			by = " [by the " + e.Caller + "]"
+		}
+		fmt.Fprintf(w, "    #%-3d %-8s %s %s%s%s -> %d%s\n", e.Seq, e.Kind, e.Method, e.Host, e.Path, who, e.Status, by)
 	}
 }
 

@@ -171,6 +171,10 @@ var catalogue = []catalogueEntry{
 		graph: &graphErr{code: "generalException", status: 500, message: fixedGraph("An unspecified error has occurred.")}},
 	{info: apiInfo("ErrorItemNotFound", 404, "mail item or folder not found"),
 		graph: &graphErr{code: "ErrorItemNotFound", status: 404, message: fixedGraph("The specified object was not found in the store.")}},
+	// OneDrive's own code and message for an item ID or path that does
+	// not exist (OneDrive API "Error responses" lists itemNotFound, 404).
+	{info: apiInfo("itemNotFound", 404, "OneDrive item or path not found"),
+		graph: &graphErr{code: "itemNotFound", status: 404, message: fixedGraph("The resource could not be found.")}},
 }
 
 func tokenInfo(name, desc string) mockprovider.ErrorInfo {
@@ -495,7 +499,11 @@ func graphHeader(reqID, clientID string) http.Header {
 // for scripting them.
 
 // unknownSegment is Graph's answer to a path segment it does not know:
-// 400, not 404.
+// 400, not 404. Graph answers so for any segment its metadata lacks
+// (providers.md B.4; Graph's OData layer routes before the workload
+// sees the request); the 404s are the workloads' own, for an ID or path
+// that names nothing (ErrorItemNotFound from Exchange, itemNotFound
+// from OneDrive).
 func (d *Dialect) unknownSegment(x *mockprovider.Exchange, seg string) *mockprovider.Response {
 	return d.graphError(x, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", seg), nil)
 }

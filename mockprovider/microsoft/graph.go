@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +29,12 @@ func (d *Dialect) serveGraph(x *mockprovider.Exchange, r route) *mockprovider.Re
 	if len(segs) == 0 {
 		return d.serviceDocument(x, r)
 	}
+	g := graphReq{d: d, x: x, r: r}
+	if lower[0] == "drives" {
+		return g.serveDrive(segs, false)
+	}
 	if lower[0] != "me" {
-		return d.unknownSegment(x, segs[0])
+		return g.unmockedSegment(segs[0])
 	}
 	d.mu.Lock()
 	appOnly := d.appOnly[tok.Family]
@@ -39,19 +42,22 @@ func (d *Dialect) serveGraph(x *mockprovider.Exchange, r route) *mockprovider.Re
 	if appOnly {
 		return d.delegatedOnly(x)
 	}
-	g := graphReq{d: d, x: x, r: r}
 	if len(segs) == 1 {
 		return g.get(d.me)
 	}
 	switch lower[1] {
 	case "messages":
-		switch len(segs) {
-		case 2:
+		switch {
+		case len(segs) == 2:
 			return g.get(func(g graphReq) *mockprovider.Response { return g.messages("", allMessages()) })
-		case 3:
+		case len(segs) == 3:
 			return g.get(func(g graphReq) *mockprovider.Response { return g.message(segs[2], "") })
+		case len(segs) == 4 && lower[3] == "move":
+			return g.post(func(g graphReq) *mockprovider.Response { return g.moveMessage(segs[2], "") })
+		case len(segs) <= 6 && lower[3] == "attachments":
+			return g.get(func(g graphReq) *mockprovider.Response { return g.messageAttachments(segs[2], "", "", segs[4:]) })
 		}
-		return d.unknownSegment(x, segs[3])
+		return g.unmockedSegment(segs[3])
 	case "mailfolders":
 		if len(segs) == 2 {
 			return g.get(func(g graphReq) *mockprovider.Response { return g.folders() })
@@ -63,22 +69,105 @@ func (d *Dialect) serveGraph(x *mockprovider.Exchange, r route) *mockprovider.Re
 		switch {
 		case len(segs) == 3:
 			return g.get(func(g graphReq) *mockprovider.Response { return g.folder(f) })
+		case lower[3] == "childfolders" && len(segs) == 4:
+			// The mock's folders have no subfolders.
+			return g.get(func(g graphReq) *mockprovider.Response {
+				return g.list(nil, listing{context: "users('" + userID + "')/mailFolders('" + segs[2] + "')/childFolders", typ: entityType{"MailFolder", true}, pageSize: 10, maxTop: 1000})
+			})
 		case lower[3] != "messages":
-			return d.unknownSegment(x, segs[3])
+			return g.unmockedSegment(segs[3])
 		case len(segs) == 4:
 			return g.get(func(g graphReq) *mockprovider.Response { return g.messages(segs[2], f.messages()) })
 		case len(segs) == 5:
 			return g.get(func(g graphReq) *mockprovider.Response { return g.message(segs[4], f.id) })
+		case len(segs) == 6 && lower[5] == "move":
+			return g.post(func(g graphReq) *mockprovider.Response { return g.moveMessage(segs[4], f.id) })
+		case len(segs) <= 8 && lower[5] == "attachments":
+			return g.get(func(g graphReq) *mockprovider.Response { return g.messageAttachments(segs[4], f.id, segs[2], segs[6:]) })
 		}
-		return d.unknownSegment(x, segs[5])
+		return g.unmockedSegment(segs[5])
+	case "calendars":
+		if len(segs) == 2 {
+			return g.get(func(g graphReq) *mockprovider.Response { return g.calendarsList() })
+		}
+		c, ok := findCalendar(segs[2])
+		if !ok {
+			return d.itemNotFound(x)
+		}
+		switch {
+		case len(segs) == 3:
+			return g.get(func(g graphReq) *mockprovider.Response {
+				return g.entity(c.obj(), "users('"+userID+"')/calendars", typeCalendar, "id")
+			})
+		case lower[3] != "events":
+			return g.unmockedSegment(segs[3])
+		case len(segs) == 4 && x.Request.Method == http.MethodPost:
+			return g.createEvent(c)
+		case len(segs) == 4:
+			return g.get(func(g graphReq) *mockprovider.Response { return g.eventsList(c, true) })
+		}
+		return g.unmockedSegment(segs[4])
+	case "calendar":
+		// The default calendar by its navigation property.
+		c := calendars[0]
+		switch {
+		case len(segs) == 2:
+			return g.get(func(g graphReq) *mockprovider.Response {
+				return g.entity(c.obj(), "users('"+userID+"')/calendars", typeCalendar, "id")
+			})
+		case lower[2] != "events":
+			return g.unmockedSegment(segs[2])
+		case len(segs) == 3 && x.Request.Method == http.MethodPost:
+			return g.createEvent(c)
+		case len(segs) == 3:
+			return g.get(func(g graphReq) *mockprovider.Response { return g.eventsList(c, true) })
+		}
+		return g.unmockedSegment(segs[3])
+	case "events":
+		switch {
+		case len(segs) == 2 && x.Request.Method == http.MethodPost:
+			return g.createEvent(calendars[0])
+		case len(segs) == 2:
+			return g.get(func(g graphReq) *mockprovider.Response { return g.eventsList(calendars[0], false) })
+		case len(segs) == 3:
+			switch x.Request.Method {
+			case http.MethodGet, http.MethodHead:
+				_, ev, ok := g.findEvent(segs[2])
+				if !ok {
+					return d.itemNotFound(x)
+				}
+				return g.entity(ev, "users('"+userID+"')/events", typeEvent, "@odata.etag", "id")
+			case http.MethodPatch, http.MethodDelete:
+				return g.updateEvent(segs[2])
+			}
+			return d.methodNotAllowed(x)
+		}
+		return g.unmockedSegment(segs[3])
+	case "contacts":
+		switch len(segs) {
+		case 2:
+			return g.get(func(g graphReq) *mockprovider.Response { return g.contactsList() })
+		case 3:
+			return g.get(func(g graphReq) *mockprovider.Response {
+				for _, c := range contactList() {
+					if id, _ := c.get("id"); id == segs[2] {
+						return g.entity(c, "users('"+userID+"')/contacts", typeContact, "@odata.etag", "id")
+					}
+				}
+				return d.itemNotFound(x)
+			})
+		}
+		return g.unmockedSegment(segs[3])
+	case "drive", "drives":
+		return g.serveDrive(segs[1:], true)
 	case "sendmail":
 		if len(segs) > 2 {
-			return d.unknownSegment(x, segs[2])
+			return g.unmockedSegment(segs[2])
 		}
 		return g.post(d.sendMail)
 	case "revokesigninsessions":
 		if len(segs) > 2 {
-			return d.unknownSegment(x, segs[2])
+			return g.unmockedSegment(segs[2])
 		}
 		return g.post(func(g graphReq) *mockprovider.Response {
 			// The caller's whole family goes: its refresh tokens and, for
@@ -88,7 +177,16 @@ func (d *Dialect) serveGraph(x *mockprovider.Exchange, r route) *mockprovider.Re
 			return g.ok(http.StatusOK, obj{{"@odata.context", g.metadata("Edm.Boolean")}, {"value", true}})
 		})
 	}
-	return d.unknownSegment(x, segs[1])
+	return g.unmockedSegment(segs[1])
+}
+
+// unmockedSegment is Graph's 400 for a segment, marked as a path the
+// mock does not serve: Graph may serve it, but the mock cannot say what
+// it would answer.
+func (g graphReq) unmockedSegment(seg string) *mockprovider.Response {
+	g.x.Unmocked = true
+	g.x.Note = strings.TrimSpace(g.x.Note + " path not mocked: " + g.x.Path)
+	return g.d.unknownSegment(g.x, seg)
 }
 
 // authenticate judges the bearer token, or returns Graph's 401. Graph
@@ -201,63 +299,27 @@ func (d *Dialect) me(g graphReq) *mockprovider.Response {
 // messages lists msgs a page at a time. folderArg is the folder as the
 // path named it, "" for /me/messages.
 func (g graphReq) messages(folderArg string, msgs []obj) *mockprovider.Response {
-	q := g.x.Request.URL.Query()
-	top := g.d.pageSize()
-	if v, ok := queryOption(q, "$top"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return g.d.badQueryOption(g.x, "$top", v)
-		}
-		top = min(n, 1000) // Outlook's maximum page
-	}
-	skip := 0
-	if v, ok := queryOption(q, "$skip"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return g.d.badQueryOption(g.x, "$skip", v)
-		}
-		skip = n
-	}
-	var sel []string
-	if len(msgs) > 0 {
-		var bad string
-		if sel, bad = parseSelect(g.x, msgs[0]); bad != "" {
-			return g.d.unknownProperty(g.x, bad, "Message", true)
-		}
-	}
 	ctx := "users('" + userID + "')/messages"
 	if folderArg != "" {
 		ctx = "users('" + userID + "')/mailFolders('" + folderArg + "')/messages"
 	}
-	if sel != nil {
-		ctx += "(" + strings.Join(sel, ",") + ")"
-	}
-	page := []obj{}
-	for i := skip; i < len(msgs) && i < skip+top; i++ {
-		page = append(page, project(msgs[i], sel, "@odata.etag", "id"))
-	}
-	body := obj{{"@odata.context", g.metadata(ctx)}, {"value", page}}
-	// The link follows the value, as Outlook streams it [unverified].
-	if skip+top < len(msgs) {
-		body = append(body, field{"@odata.nextLink", g.nextLink(skip + top)})
-	}
-	return g.ok(http.StatusOK, body)
+	return g.list(msgs, listing{context: ctx, typ: typeMessage, pageSize: g.d.pageSize(), maxTop: 1000, always: []string{"@odata.etag", "id"}})
 }
 
-// nextLink is the request's URL on Graph's host with $skip set to skip,
-// other query parameters kept as sent. Clients must follow it as is
-// rather than compute $skip themselves.
-func (g graphReq) nextLink(skip int) string {
+// pageLink is the request's URL on Graph's host with the paging option
+// name set to value, other query parameters kept as sent. Clients must
+// follow it as is rather than compute $skip themselves.
+func (g graphReq) pageLink(name, value string) string {
 	var parts []string
 	for _, p := range strings.Split(g.x.Request.URL.RawQuery, "&") {
 		k, _, _ := strings.Cut(p, "=")
-		if uk, err := url.QueryUnescape(k); p == "" || (err == nil && uk == "$skip") {
+		if uk, err := url.QueryUnescape(k); p == "" || (err == nil && uk == name) {
 			continue
 		}
 		parts = append(parts, p)
 	}
-	parts = append(parts, fmt.Sprintf("$skip=%d", skip))
-	return g.x.URL(GraphHost) + g.x.Path + "?" + strings.Join(parts, "&")
+	parts = append(parts, name+"="+url.QueryEscape(value))
+	return g.x.URL(GraphHost) + (&url.URL{Path: g.x.Path}).EscapedPath() + "?" + strings.Join(parts, "&")
 }
 
 // queryOption returns an OData system query option; Graph accepts them

@@ -67,6 +67,8 @@ type Dialect struct {
 	// appOnly are the families minted by the client credentials grant;
 	// Graph refuses /me to their access tokens.
 	appOnly map[string]bool
+	// graph is what the run changed on Graph (events, the drive).
+	graph *graphState
 }
 
 // New returns the dialect configured by o.
@@ -258,6 +260,7 @@ func (d *Dialect) Reset() {
 	d.mu.Lock()
 	d.codes = map[string]*authCode{}
 	d.appOnly = map[string]bool{}
+	d.graph = newGraphState()
 	d.mu.Unlock()
 }
 
@@ -279,3 +282,15 @@ func pairwise(parts ...string) string {
 }
 
 func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func decodeStd(s string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return string(b), err
+}
+
+// state returns the run's Graph state; Reset replaces it.
+func (d *Dialect) state() *graphState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.graph
+}

@@ -101,7 +101,7 @@ var versionPath = regexp.MustCompile(`^/services/data/v(\d+\.\d+)(/.*)?$`)
 func (d *Dialect) route(x *mockprovider.Exchange, path string) *mockprovider.Response {
 	m := versionPath.FindStringSubmatch(path)
 	if m == nil {
-		return d.fail("NOT_FOUND")
+		return d.unmocked(x)
 	}
 	v, ok := parseVersion(m[1])
 	if !ok || v > d.version || v < oldestVersion {
@@ -134,8 +134,39 @@ func (d *Dialect) route(x *mockprovider.Exchange, path string) *mockprovider.Res
 		}
 	case parts[0] == "sobjects":
 		return d.sobjects(x, ver, parts[1:])
+	case rest == "search":
+		if !get {
+			return d.methodNotAllowed(x, "GET,HEAD")
+		}
+		return d.search(x, ver)
+	case rest == "parameterizedSearch":
+		if !get {
+			// POST with a JSON body is also served by Salesforce; no
+			// component calls it [not mocked].
+			x.Unmocked = true
+			return d.methodNotAllowed(x, "GET,HEAD")
+		}
+		return d.parameterizedSearch(x, ver)
 	}
+	return d.unmocked(x)
+}
+
+// unmocked is the API's 404 for a path, marked as one the mock does not
+// serve: after the session checks, a resource Salesforce may have (a
+// Chatter feed, an Apex REST class) answers as an unknown one does.
+func (d *Dialect) unmocked(x *mockprovider.Exchange) *mockprovider.Response {
+	x.Unmocked = true
+	x.Note = strings.TrimSpace(x.Note + " path not mocked: " + x.Path)
 	return d.fail("NOT_FOUND")
+}
+
+// standardObjects are standard objects every org has that the mock's org
+// lacks: a request for one is a path the mock does not serve, not a type
+// the org lacks.
+var standardObjects = []string{
+	"Asset", "Attachment", "Campaign", "CampaignMember", "Case", "CaseComment", "ContentDocument", "ContentVersion",
+	"Contract", "Document", "EmailMessage", "Event", "Group", "Note", "OpportunityLineItem", "Order", "OrderItem",
+	"Pricebook2", "PricebookEntry", "Product2", "Profile", "Quote", "RecordType", "Task", "User", "UserRole",
 }
 
 // versions is the body of /services/data: the newest few versions, oldest
@@ -390,8 +421,15 @@ func (d *Dialect) sobjects(x *mockprovider.Exchange, ver string, parts []string)
 		return d.apiOK(http.StatusOK, object{{"encoding", "UTF-8"}, {"maxBatchSize", 200}, {"sobjects", list}})
 	}
 	t, ok := sobjectByName(parts[0])
-	if !ok || len(parts) > 2 {
+	switch {
+	case !ok && slices.ContainsFunc(standardObjects, func(s string) bool { return strings.EqualFold(s, parts[0]) }):
+		return d.unmocked(x)
+	case !ok:
 		return d.fail("NOT_FOUND")
+	case len(parts) > 2, len(parts) == 2 && slices.Contains([]string{"updated", "deleted", "listviews", "quickActions", "layouts", "compactLayouts", "approvalLayouts"}, parts[1]):
+		// Describe layouts, changed-record polling, related lists: served
+		// by Salesforce, not by the mock.
+		return d.unmocked(x)
 	}
 	if len(parts) == 1 {
 		switch method {

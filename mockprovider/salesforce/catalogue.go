@@ -116,6 +116,8 @@ var catalogue = []catalogueEntry{
 	{"NOT_FOUND", 404, mockprovider.KindAPI, "NOT_FOUND", "The requested resource does not exist", "unknown path, object or record"},
 	{"METHOD_NOT_ALLOWED", 405, mockprovider.KindAPI, "METHOD_NOT_ALLOWED", "HTTP Method 'POST' not allowed. Allowed are GET,HEAD", "the resource does not accept the method"},
 	{"MALFORMED_QUERY", 400, mockprovider.KindAPI, "MALFORMED_QUERY", "A query string has to be specified", "a SOQL query that does not parse"},
+	{"MALFORMED_SEARCH", 400, mockprovider.KindAPI, "MALFORMED_SEARCH", "No search term found. The search term must be enclosed in braces.", "a SOSL search that does not parse"},
+	{"INVALID_SEARCH", 400, mockprovider.KindAPI, "INVALID_SEARCH", "search term must be longer than one character", "a search term or search parameter the API refuses [unverified wording]"},
 	{"INVALID_TYPE", 400, mockprovider.KindAPI, "INVALID_TYPE", "sObject type 'Unknown' is not supported.", "a query on an unknown object"},
 	{"INVALID_FIELD", 400, mockprovider.KindAPI, "INVALID_FIELD", "No such column 'Unknown' on entity 'Account'.", "a query or write naming an unknown field"},
 	{"INVALID_QUERY_LOCATOR", 400, mockprovider.KindAPI, "INVALID_QUERY_LOCATOR", "invalid query locator", "a nextRecordsUrl the org does not know"},
