@@ -5,7 +5,7 @@
 LOCKS := $(shell git ls-files '*package-lock.json' 2>/dev/null | grep -v node_modules)
 STAMPS := $(LOCKS:package-lock.json=node_modules/.package-lock.json)
 
-.PHONY: test deps check example npm-packages
+.PHONY: test deps check example npm-packages bench-peers
 
 # The release's version: npm packages are VERSION, the binary says vVERSION.
 VERSION ?= 0.1.0
@@ -39,3 +39,9 @@ check: deps
 	go vet ./...
 	go test -race ./...
 	node --test harness/node/test/
+
+# Measure serve side by side with other mock OAuth servers, installed from
+# their registries into a cache directory (not part of .ci/run; takes
+# about ten minutes). PEERBENCH_FLAGS="-reps 5 -duration 20s" to change it.
+bench-peers:
+	go run ./internal/tools/peerbench $(PEERBENCH_FLAGS)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -109,6 +110,12 @@ type Provider struct {
 	ScenarioLoader func(body []byte, contentType string) (Dialect, Config, error)
 	// Logger, when set, is called with each journaled exchange, redacted.
 	Logger func(Entry)
+	// Observer, when set, is called with each journaled exchange as it
+	// was recorded, secrets included, and the provider's redactor: it
+	// must redact whatever it shows, and must neither keep nor change e.
+	// It is Logger for a caller that shows a few fields, without the cost
+	// of redacting a copy of every header and body.
+	Observer func(e *Entry, r *Redactor)
 
 	mu        sync.RWMutex
 	dialect   Dialect
@@ -126,12 +133,9 @@ type Provider struct {
 	closeOnce sync.Once
 	inflight  atomic.Int64
 
-	// The redactor of the last Redactor call, valid while the authority
-	// is the same and has issued no token since (Load makes a new one).
-	redMu   sync.Mutex
-	red     *Redactor
-	redAuth *Authority
-	redN    int
+	// The authority's redactor once client secrets were added to it.
+	redMu sync.Mutex
+	red   *Redactor
 }
 
 // AdminPrefix is the path prefix of the admin API, reserved on every host.
@@ -172,6 +176,9 @@ func (p *Provider) load(d Dialect, cfg Config) {
 	} else {
 		p.journal.Reset()
 	}
+	// Every token a kept exchange carried stays known to the redactor:
+	// an exchange issues or presents a few, and evictions follow issue.
+	p.authority.redactKeep = 2*p.journal.cap + 1024
 	p.script = newScript(append([]Rule(nil), m.Rules...))
 	d.Reset()
 	switch m.InitialAccess {
@@ -253,26 +260,22 @@ func (p *Provider) UUID() string { p.mu.RLock(); r := p.rnd; p.mu.RUnlock(); ret
 // Random returns n random letters and digits.
 func (p *Provider) Random(n int) string { p.mu.RLock(); r := p.rnd; p.mu.RUnlock(); return r.alnum(n) }
 
-// Redactor returns a redactor for every token issued so far and every
-// client secret.
+// Redactor returns a redactor for every token the authority keeps and
+// every client secret. It stays up to date as tokens are issued, so a
+// caller may keep it; Load makes a new one.
 func (p *Provider) Redactor() *Redactor {
-	a := p.Authority()
-	n := a.Issued()
-	// The exchange log asks for one per exchange: rebuilding it over
-	// every token each time would make logging quadratic in a long run.
+	r := p.Authority().Redactor()
 	p.redMu.Lock()
 	defer p.redMu.Unlock()
-	if p.red != nil && p.redAuth == a && p.redN == n {
-		return p.red
-	}
-	secrets := a.Secrets()
-	for i, c := range p.Config().Clients {
-		if c.Secret != "" {
-			secrets[c.Secret] = fmt.Sprintf("CLIENT_SECRET#%d", i+1)
+	if p.red != r {
+		for i, c := range p.Config().Clients {
+			if c.Secret != "" {
+				r.Add(c.Secret, "CLIENT_SECRET#"+strconv.Itoa(i+1))
+			}
 		}
+		p.red = r
 	}
-	p.red, p.redAuth, p.redN = NewRedactor(secrets), a, n
-	return p.red
+	return r
 }
 
 // SetAdvertise sets how the provider names its hosts in the URLs it hands
@@ -544,6 +547,9 @@ func omitFields(body []byte, fields []string) ([]byte, bool) {
 func (p *Provider) record(e *Entry, start time.Time, j *Journal) {
 	e.Duration = time.Since(start)
 	*e = j.Append(*e)
+	if p.Observer != nil {
+		p.Observer(e, p.Redactor())
+	}
 	if p.Logger != nil {
 		p.Logger(p.Redactor().Entry(*e))
 	}

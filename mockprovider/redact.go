@@ -6,46 +6,234 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Redactor replaces secrets in text with stable labels (AT#2, RT#1,
 // CLIENT_SECRET#1) so a reader can still follow which token went where.
+//
+// Secrets can be added and removed while the redactor is in use, each in
+// time proportional to the secret's length, and redacting a text takes
+// time proportional to the text, however many secrets it knows: every
+// spelling of a secret is indexed by its last eight bytes (six for the
+// shortest), so one pass over the text finds each place a secret ends.
+// A Redactor is safe for concurrent use; the zero value knows no secret.
 type Redactor struct {
-	r *strings.Replacer
+	mu sync.RWMutex
+	// long indexes spellings of eight bytes or more by their last eight,
+	// short those of six or seven by their last six.
+	long, short map[uint64][]spelling
+	// filter has a bit per hash of a long key: most windows of a text
+	// miss it, and only a hit costs a map look-up.
+	filter []uint64
+	shift  uint // hash >> shift is a bit index of filter
+	n      int  // long keys the filter was sized for
 }
+
+// spelling is one way a secret is written (as is, query- or
+// path-escaped) and what replaces it.
+type spelling struct {
+	text, label string
+}
+
+// minSecret is the shortest value redacted: shorter strings would redact
+// ordinary words.
+const minSecret = 6
 
 // NewRedactor returns a redactor for secrets, a map from secret value to its
 // label. Each value is also matched in its form-encoded spelling, since
 // tokens travel in form bodies.
 func NewRedactor(secrets map[string]string) *Redactor {
-	vals := make([]string, 0, len(secrets))
-	for v := range secrets {
-		if len(v) >= 6 { // short strings would redact ordinary words
-			vals = append(vals, v)
-		}
+	r := &Redactor{}
+	for v, l := range secrets {
+		r.Add(v, l)
 	}
-	// Longest first, so a value that contains another is replaced whole.
-	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
-	var pairs []string
-	for _, v := range vals {
-		l := "[" + secrets[v] + "]"
-		pairs = append(pairs, v, l)
-		if q := url.QueryEscape(v); q != v {
-			pairs = append(pairs, q, l)
-		}
-		if p := url.PathEscape(v); p != v && p != url.QueryEscape(v) {
-			pairs = append(pairs, p, l)
-		}
-	}
-	return &Redactor{r: strings.NewReplacer(pairs...)}
+	return r
 }
 
-// String redacts s.
+// spellings lists the ways v is written in requests and logs.
+func spellings(v string) []string {
+	out := []string{v}
+	q := url.QueryEscape(v)
+	if q != v {
+		out = append(out, q)
+	}
+	if p := url.PathEscape(v); p != v && p != q {
+		out = append(out, p)
+	}
+	return out
+}
+
+// key8 and key6 read the eight (six) bytes of s ending at end.
+func key8(s string, end int) uint64 {
+	_ = s[end-8]
+	return uint64(s[end-8]) | uint64(s[end-7])<<8 | uint64(s[end-6])<<16 | uint64(s[end-5])<<24 |
+		uint64(s[end-4])<<32 | uint64(s[end-3])<<40 | uint64(s[end-2])<<48 | uint64(s[end-1])<<56
+}
+
+func key6(s string, end int) uint64 {
+	_ = s[end-6]
+	return uint64(s[end-6]) | uint64(s[end-5])<<8 | uint64(s[end-4])<<16 | uint64(s[end-3])<<24 |
+		uint64(s[end-2])<<32 | uint64(s[end-1])<<40
+}
+
+func (r *Redactor) bit(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> r.shift }
+
+func (r *Redactor) filterHas(k uint64) bool {
+	b := r.bit(k)
+	return r.filter[b>>6]&(1<<(b&63)) != 0
+}
+
+// resizeLocked gives the filter 32 to 64 bits per long key, so that
+// under 3% of the windows that end no secret hit it; growing doubles, so
+// adding stays O(1) amortised.
+func (r *Redactor) resizeLocked() {
+	bits := uint(12)
+	for 1<<bits < 32*len(r.long) {
+		bits++
+	}
+	if r.filter != nil && 1<<bits <= 64*len(r.filter) {
+		return
+	}
+	r.filter = make([]uint64, (1<<bits)/64)
+	r.shift = 64 - bits
+	for k := range r.long {
+		b := r.bit(k)
+		r.filter[b>>6] |= 1 << (b & 63)
+	}
+}
+
+// Add makes r replace value, in each of its spellings, with [label].
+// Values shorter than six bytes are ignored. Adding a value again
+// replaces its label.
+func (r *Redactor) Add(value, label string) {
+	if len(value) < minSecret {
+		return
+	}
+	l := "[" + label + "]"
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.long == nil {
+		r.long, r.short = map[uint64][]spelling{}, map[uint64][]spelling{}
+	}
+	for _, sp := range spellings(value) {
+		m, k := r.long, uint64(0)
+		if len(sp) >= 8 {
+			k = key8(sp, len(sp))
+		} else {
+			m, k = r.short, key6(sp, len(sp))
+		}
+		list := m[k]
+		replaced := false
+		for i := range list {
+			if list[i].text == sp {
+				list[i].label, replaced = l, true
+			}
+		}
+		if !replaced {
+			m[k] = append(list, spelling{sp, l})
+		}
+		if len(sp) >= 8 {
+			if len(r.long) > r.n {
+				r.resizeLocked()
+				r.n = len(r.long)
+			}
+			b := r.bit(k)
+			r.filter[b>>6] |= 1 << (b & 63)
+		}
+	}
+}
+
+// Remove makes r forget value, in each of its spellings.
+func (r *Redactor) Remove(value string) {
+	if len(value) < minSecret {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, sp := range spellings(value) {
+		m, k := r.long, uint64(0)
+		if len(sp) >= 8 {
+			k = key8(sp, len(sp))
+		} else {
+			m, k = r.short, key6(sp, len(sp))
+		}
+		list := m[k]
+		for i := range list {
+			if list[i].text == sp {
+				list = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(m, k) // its filter bit stays until the next resize: a miss, not a mistake
+		} else {
+			m[k] = list
+		}
+	}
+}
+
+// match is a place a spelling occurs in a text.
+type match struct {
+	start, end int
+	label      string
+}
+
+// String redacts s: every occurrence of a known secret is replaced by its
+// label. Where secrets overlap, the one that starts first wins, and of
+// those starting at the same place the longest.
 func (r *Redactor) String(s string) string {
-	if r == nil || r.r == nil {
+	if r == nil || len(s) < minSecret {
 		return s
 	}
-	return r.r.Replace(s)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if len(r.long) == 0 && len(r.short) == 0 {
+		return s
+	}
+	var ms []match
+	found := func(list []spelling, end int) {
+		for _, sp := range list {
+			if n := len(sp.text); n <= end && s[end-n:end] == sp.text {
+				ms = append(ms, match{end - n, end, sp.label})
+			}
+		}
+	}
+	for end := minSecret; end <= len(s); end++ {
+		if len(r.short) > 0 {
+			if list, ok := r.short[key6(s, end)]; ok {
+				found(list, end)
+			}
+		}
+		if end >= 8 && r.filter != nil {
+			if k := key8(s, end); r.filterHas(k) {
+				found(r.long[k], end)
+			}
+		}
+	}
+	if len(ms) == 0 {
+		return s
+	}
+	// Found in order of their ends; choose as a left-to-right scan would.
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].start != ms[j].start {
+			return ms[i].start < ms[j].start
+		}
+		return ms[i].end > ms[j].end
+	})
+	var b strings.Builder
+	b.Grow(len(s))
+	at := 0
+	for _, m := range ms {
+		if m.start < at {
+			continue
+		}
+		b.WriteString(s[at:m.start])
+		b.WriteString(m.label)
+		at = m.end
+	}
+	b.WriteString(s[at:])
+	return b.String()
 }
 
 // Header returns a redacted copy of h. Basic credentials are replaced

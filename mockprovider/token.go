@@ -3,6 +3,9 @@ package mockprovider
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -196,6 +199,7 @@ type TokenFormat func(kind TokenKind, n int, rnd func(int) string) string
 
 type token struct {
 	Token
+	n          uint32 // the number in its label
 	revoked    bool
 	rotated    bool // invalid since its successor was issued
 	superseded bool // a successor exists but this one stays valid
@@ -206,8 +210,36 @@ type family struct {
 	clientID string
 	scope    string
 	created  time.Time
-	tokens   []*token
-	revoked  bool
+	// tokens are the family's kept tokens, in issue order; issued counts
+	// every token it was ever issued, kept or not.
+	tokens  []*token
+	issued  int
+	revoked bool
+	// The newest access and refresh tokens, never evicted.
+	curAT, curRT *token
+}
+
+// Bounds of the token store. Below keepTokens nothing is evicted: a
+// scenario run issues a few dozen tokens, so its Tokens and Families are
+// complete. Beyond it, the oldest tokens that are not their family's
+// newest are evicted; each leaves a compact record (retired) that lets
+// the authority judge the value if it is presented again, for the last
+// keepRetired evicted tokens.
+const (
+	keepTokens  = 2048
+	keepRetired = 16384
+)
+
+// retired is what the authority keeps of an evicted token: enough to
+// recognise it and judge it as before (a rotated-out refresh token
+// presented again is still reuse), without its value.
+type retired struct {
+	fam                          *family
+	n, parent, replacedBy        uint32
+	refresh                      bool
+	revoked, rotated, superseded bool
+	uses                         int32
+	issued, expires, lastUsed    int64 // Unix nanoseconds; 0 is none
 }
 
 // Authority issues tokens and knows the state of every token it issued.
@@ -227,7 +259,34 @@ type Authority struct {
 	// within the concurrent-refresh window.
 	started  map[string]time.Time
 	atN, rtN int
+
+	// red redacts every kept token (and what the provider adds).
+	red *Redactor
+	// queue holds kept tokens in issue order from qHead on, for eviction.
+	queue []*token
+	qHead int
+	// keep and keepRetired bound the store (keepTokens, keepRetired
+	// unless a test lowers them).
+	keep, keepRet int
+	// retired maps a keyed hash of an evicted value to its record;
+	// retiredOrder evicts the oldest records first.
+	retired      map[uint64]retired
+	retiredOrder []uint64
+	retiredHead  int
+	evicted      int64
+	hashSeed     maphash.Seed
+	// redactQueue holds the values of evicted tokens the redactor still
+	// knows, oldest first from redactHead: a journal keeps exchanges that
+	// carried tokens evicted since, and exporting them must still redact
+	// them. redactKeep bounds it; the provider sizes it to its journal.
+	redactQueue []string
+	redactHead  int
+	redactKeep  int
 }
+
+// defaultRedactKeep is how many evicted values the redactor keeps when
+// no journal says otherwise.
+const defaultRedactKeep = 4096
 
 // NewAuthority returns an authority on clock with policy. format makes the
 // token values; nil makes opaque random ones.
@@ -238,7 +297,7 @@ func NewAuthority(clock *Clock, policy Policy, format TokenFormat, seed uint64) 
 	if format == nil {
 		format = func(kind TokenKind, n int, rnd func(int) string) string { return rnd(40) }
 	}
-	a := &Authority{clock: clock, policy: policy, format: format, rnd: newRandSource(seed)}
+	a := &Authority{clock: clock, policy: policy, format: format, rnd: newRandSource(seed), keep: keepTokens, keepRet: keepRetired, redactKeep: defaultRedactKeep, hashSeed: maphash.MakeSeed()}
 	a.resetLocked()
 	return a
 }
@@ -250,6 +309,10 @@ func (a *Authority) resetLocked() {
 	a.inflight = map[string]int{}
 	a.started = map[string]time.Time{}
 	a.atN, a.rtN = 0, 0
+	a.red = &Redactor{}
+	a.queue, a.qHead = nil, 0
+	a.retired, a.retiredOrder, a.retiredHead, a.evicted = map[uint64]retired{}, nil, 0, 0
+	a.redactQueue, a.redactHead = nil, 0
 }
 
 // Reset forgets every token and family.
@@ -275,24 +338,25 @@ func (a *Authority) SetPolicy(p Policy) {
 
 func (a *Authority) newToken(kind TokenKind, f *family, parent string, now time.Time) *token {
 	var n int
-	var label string
 	if kind == AccessToken {
 		a.atN++
 		n = a.atN
-		label = fmt.Sprintf("AT#%d", n)
 	} else {
 		a.rtN++
 		n = a.rtN
-		label = fmt.Sprintf("RT#%d", n)
 	}
+	label := tokenLabel(kind, uint32(n))
 	var value string
 	for {
 		value = a.format(kind, n, a.rnd.alnum)
-		if _, dup := a.tokens[value]; !dup {
+		if _, dup := a.tokens[value]; dup {
+			continue
+		}
+		if _, dup := a.retired[a.hash(value)]; !dup {
 			break
 		}
 	}
-	t := &token{Token: Token{Value: value, Label: label, Kind: kind, Family: f.id, ClientID: f.clientID, Scope: f.scope, IssuedAt: now, Parent: parent}}
+	t := &token{Token: Token{Value: value, Label: label, Kind: kind, Family: f.id, ClientID: f.clientID, Scope: f.scope, IssuedAt: now, Parent: parent}, n: uint32(n)}
 	if kind == AccessToken {
 		life := a.policy.accessLifetime()
 		if j := a.policy.AccessTokenJitter; j > 0 {
@@ -307,9 +371,157 @@ func (a *Authority) newToken(kind TokenKind, f *family, parent string, now time.
 			t.ExpiresAt = deadline
 		}
 	}
-	a.tokens[value] = t
-	f.tokens = append(f.tokens, t)
+	a.keepLocked(t, f)
+	f.issued++
+	if kind == AccessToken {
+		f.curAT = t
+	} else {
+		f.curRT = t
+	}
 	return t
+}
+
+// keepLocked adds t to the kept tokens of f.
+func (a *Authority) keepLocked(t *token, f *family) {
+	a.tokens[t.Value] = t
+	f.tokens = append(f.tokens, t)
+	a.queue = append(a.queue, t)
+	a.red.Add(t.Value, t.Label)
+}
+
+func tokenLabel(kind TokenKind, n uint32) string {
+	if kind == AccessToken {
+		return "AT#" + strconv.FormatUint(uint64(n), 10)
+	}
+	return "RT#" + strconv.FormatUint(uint64(n), 10)
+}
+
+func (a *Authority) hash(value string) uint64 { return maphash.String(a.hashSeed, value) }
+
+// evictLocked evicts the oldest kept tokens, other than their family's
+// newest, while more than a.keep are kept. Callers run it once the
+// states of the tokens they touched are final: a token retired before
+// it is marked rotated would be judged valid when presented again.
+func (a *Authority) evictLocked() {
+	// Each live newest token met is moved to the back. Visits are few
+	// per call, so that a store held over its bound by many live
+	// families costs O(1) per token issued, not a walk of the queue.
+	now := a.clock.Now()
+	for visits := min(16, len(a.queue)-a.qHead); len(a.tokens) > a.keep && visits > 0; visits-- {
+		t := a.queue[a.qHead]
+		a.queue[a.qHead] = nil
+		a.qHead++
+		f := a.families[t.Family]
+		if a.tokens[t.Value] != t {
+			continue // no longer kept
+		}
+		if (t == f.curAT || t == f.curRT) && a.stateLocked(t, now) != StateRevoked && a.stateLocked(t, now) != StateExpired {
+			a.queue = append(a.queue, t)
+			continue
+		}
+		a.retireLocked(t, f)
+	}
+	// Reclaim the queue's consumed front once it is half the slice.
+	if a.qHead > 1024 && a.qHead*2 > len(a.queue) {
+		a.queue = append(a.queue[:0:0], a.queue[a.qHead:]...)
+		a.qHead = 0
+	}
+}
+
+// retireLocked evicts t, keeping its compact record.
+func (a *Authority) retireLocked(t *token, f *family) {
+	delete(a.tokens, t.Value)
+	a.forgetLaterLocked(t.Value)
+	// The oldest go first, so t is nearly always at the front.
+	for i, o := range f.tokens {
+		if o == t {
+			if i == 0 {
+				f.tokens[0] = nil
+				f.tokens = f.tokens[1:]
+			} else {
+				f.tokens = append(f.tokens[:i], f.tokens[i+1:]...)
+			}
+			break
+		}
+	}
+	a.evicted++
+	r := retired{fam: f, n: t.n, refresh: t.Kind == RefreshToken, revoked: t.revoked, rotated: t.rotated, superseded: t.superseded,
+		uses: int32(t.Uses), issued: unixNano(t.IssuedAt), expires: unixNano(t.ExpiresAt), lastUsed: unixNano(t.LastUsed),
+		parent: labelNumber(t.Parent), replacedBy: labelNumber(t.ReplacedBy)}
+	h := a.hash(t.Value)
+	a.retired[h] = r
+	a.retiredOrder = append(a.retiredOrder, h)
+	for len(a.retired) > a.keepRet && a.retiredHead < len(a.retiredOrder) {
+		delete(a.retired, a.retiredOrder[a.retiredHead])
+		a.retiredHead++
+	}
+	if a.retiredHead > 1024 && a.retiredHead*2 > len(a.retiredOrder) {
+		a.retiredOrder = append(a.retiredOrder[:0:0], a.retiredOrder[a.retiredHead:]...)
+		a.retiredHead = 0
+	}
+}
+
+// forgetLaterLocked removes an evicted value from the redactor once
+// redactKeep values evicted after it are known to it too.
+func (a *Authority) forgetLaterLocked(value string) {
+	a.redactQueue = append(a.redactQueue, value)
+	for len(a.redactQueue)-a.redactHead > a.redactKeep {
+		v := a.redactQueue[a.redactHead]
+		a.redactQueue[a.redactHead] = ""
+		a.redactHead++
+		if _, kept := a.tokens[v]; !kept { // presented again and kept since
+			a.red.Remove(v)
+		}
+	}
+	if a.redactHead > 1024 && a.redactHead*2 > len(a.redactQueue) {
+		a.redactQueue = append(a.redactQueue[:0:0], a.redactQueue[a.redactHead:]...)
+		a.redactHead = 0
+	}
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// labelNumber reads the number of a label such as RT#12 (0 for none).
+func labelNumber(label string) uint32 {
+	_, num, ok := strings.Cut(label, "#")
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.ParseUint(num, 10, 32)
+	return uint32(n)
+}
+
+// lookupLocked finds a presented value among the kept tokens, or among
+// the retired ones, which it keeps again, so that every judgement below
+// sees the token as it was.
+func (a *Authority) lookupLocked(value string) (*token, bool) {
+	if t, ok := a.tokens[value]; ok {
+		return t, true
+	}
+	if len(a.retired) == 0 {
+		return nil, false
+	}
+	h := a.hash(value)
+	r, ok := a.retired[h]
+	if !ok {
+		return nil, false
+	}
+	delete(a.retired, h) // its slot in retiredOrder is skipped once reached
+	t := r.token(value)
+	a.keepLocked(t, r.fam)
+	return t, true
 }
 
 // stateLocked judges t at now.
@@ -363,6 +575,7 @@ func (a *Authority) MintAt(clientID, scope string, now time.Time) Grant {
 	// The first access token descends from the first refresh token too:
 	// revoking that refresh token revokes it (Salesforce revoke semantics).
 	at := a.newToken(AccessToken, f, rt.Label, now)
+	a.evictLocked()
 	// States are judged at the present, whenever the grant was made.
 	cur := a.clock.Now()
 	return Grant{Family: f.id, Access: a.copyLocked(at, cur), Refresh: a.copyLocked(rt, cur), RefreshIssued: true, Scope: scope, IssuedAt: now}
@@ -385,7 +598,7 @@ func (a *Authority) BeginRefresh(refreshToken string) (done func(), err error) {
 		}
 		if at, recent := a.started[refreshToken]; a.inflight[refreshToken] > 0 || (recent && now.Sub(at) <= w) {
 			var tok Token
-			if t, ok := a.tokens[refreshToken]; ok {
+			if t, ok := a.lookupLocked(refreshToken); ok {
 				tok = a.copyLocked(t, a.clock.Now())
 			}
 			return func() {}, &RefreshError{Failure: FailInFlight, Token: tok}
@@ -414,7 +627,7 @@ func (a *Authority) Refresh(refreshToken, clientID string) (Grant, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.clock.Now()
-	t, ok := a.tokens[refreshToken]
+	t, ok := a.lookupLocked(refreshToken)
 	if !ok {
 		return Grant{}, &RefreshError{Failure: FailUnknown}
 	}
@@ -456,6 +669,7 @@ func (a *Authority) Refresh(refreshToken, clientID string) (Grant, error) {
 		g.Refresh = a.copyLocked(rt, now)
 		g.RefreshIssued = true
 	}
+	a.evictLocked()
 	return g, nil
 }
 
@@ -473,7 +687,7 @@ func (a *Authority) Authenticate(accessToken string) (tok Token, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.clock.Now()
-	t, ok := a.tokens[accessToken]
+	t, ok := a.lookupLocked(accessToken)
 	if !ok {
 		return Token{State: StateUnknown}, false
 	}
@@ -494,7 +708,11 @@ func (a *Authority) Inspect(value string) (Token, bool) {
 	defer a.mu.Unlock()
 	t, ok := a.tokens[value]
 	if !ok {
-		return Token{State: StateUnknown}, false
+		r, ok := a.retired[a.hash(value)]
+		if !ok {
+			return Token{State: StateUnknown}, false
+		}
+		return a.retiredCopyLocked(value, r), true
 	}
 	return a.copyLocked(t, a.clock.Now()), true
 }
@@ -504,7 +722,7 @@ func (a *Authority) Inspect(value string) (Token, bool) {
 var ErrUnknownToken = errors.New("mockprovider: unknown token")
 
 func (a *Authority) findLocked(ref string) *token {
-	if t, ok := a.tokens[ref]; ok {
+	if t, ok := a.lookupLocked(ref); ok {
 		return t
 	}
 	for _, t := range a.tokens {
@@ -564,7 +782,8 @@ func (a *Authority) Expire(ref string) error {
 	return nil
 }
 
-// Tokens returns every token issued, in issue order per family.
+// Tokens returns every token kept, in issue order per family: every token
+// issued, unless more than 2,048 were (see Evicted).
 func (a *Authority) Tokens() []Token {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -597,13 +816,12 @@ func (a *Authority) Families() []Family {
 	defer a.mu.Unlock()
 	out := make([]Family, 0, len(a.order))
 	for _, f := range a.order {
-		s := Family{ID: f.id, ClientID: f.clientID, Scope: f.scope, Created: f.created, Revoked: f.revoked, Tokens: len(f.tokens)}
-		for _, t := range f.tokens {
-			if t.Kind == AccessToken {
-				s.CurrentAccess = t.Label
-			} else {
-				s.CurrentRefresh = t.Label
-			}
+		s := Family{ID: f.id, ClientID: f.clientID, Scope: f.scope, Created: f.created, Revoked: f.revoked, Tokens: f.issued}
+		if f.curAT != nil {
+			s.CurrentAccess = f.curAT.Label
+		}
+		if f.curRT != nil {
+			s.CurrentRefresh = f.curRT.Label
 		}
 		out = append(out, s)
 	}
@@ -618,7 +836,23 @@ func (a *Authority) Issued() int {
 	return a.atN + a.rtN
 }
 
-// Secrets returns every issued token value mapped to its label, for
+// Evicted counts the tokens evicted from the store since the last reset.
+// Tokens lists the others; Issued counts both.
+func (a *Authority) Evicted() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.evicted
+}
+
+// Redactor returns a redactor that knows every kept token, kept up to
+// date as tokens are issued and evicted.
+func (a *Authority) Redactor() *Redactor {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.red
+}
+
+// Secrets returns every kept token value mapped to its label, for
 // redaction.
 func (a *Authority) Secrets() map[string]string {
 	a.mu.Lock()
@@ -628,4 +862,30 @@ func (a *Authority) Secrets() map[string]string {
 		m[v] = t.Label
 	}
 	return m
+}
+
+// retiredCopyLocked is what Inspect tells of a retired value, without
+// keeping it again.
+func (a *Authority) retiredCopyLocked(value string, r retired) Token {
+	return a.copyLocked(r.token(value), a.clock.Now())
+}
+
+// token rebuilds the token r records, whose value is value.
+func (r retired) token(value string) *token {
+	f := r.fam
+	kind := AccessToken
+	if r.refresh {
+		kind = RefreshToken
+	}
+	t := &token{Token: Token{Value: value, Label: tokenLabel(kind, r.n), Kind: kind, Family: f.id, ClientID: f.clientID, Scope: f.scope,
+		IssuedAt: fromUnixNano(r.issued), ExpiresAt: fromUnixNano(r.expires), LastUsed: fromUnixNano(r.lastUsed), Uses: int(r.uses)},
+		n: r.n, revoked: r.revoked || f.revoked, rotated: r.rotated, superseded: r.superseded}
+	// A parent is always a refresh token: the one whose use issued it.
+	if r.parent != 0 {
+		t.Parent = tokenLabel(RefreshToken, r.parent)
+	}
+	if r.replacedBy != 0 {
+		t.ReplacedBy = tokenLabel(RefreshToken, r.replacedBy)
+	}
+	return t
 }

@@ -2,6 +2,7 @@ package mockprovider
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -315,5 +316,173 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	if err := (Policy{Rotation: RotateKeepOld}).Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEvictionKeepsReuseDetection: beyond the store's bound, tokens that
+// are not their family's newest are evicted, counts stay exact, and a
+// rotated-out refresh token presented again is still reuse.
+func TestEvictionKeepsReuseDetection(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+	a.keep, a.keepRet, a.redactKeep = 10, 1000, 0
+	g := a.Mint("c", "")
+	other := a.Mint("c", "") // a second family, untouched by the first's reuse
+	rts := []string{g.Refresh.Value}
+	for i := 0; i < 100; i++ {
+		ng, err := a.Refresh(rts[len(rts)-1], "c")
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		rts = append(rts, ng.Refresh.Value)
+	}
+	if n := len(a.Tokens()); n > 10 {
+		t.Errorf("%d tokens kept, want at most 10", n)
+	}
+	fams := a.Families()
+	if fams[0].Tokens != 202 || fams[0].CurrentRefresh != "RT#102" {
+		t.Errorf("family counts not exact after eviction: %+v", fams[0])
+	}
+	if got, want := a.Evicted(), int64(204-len(a.Tokens())); got != want {
+		t.Errorf("Evicted() = %d, want %d", got, want)
+	}
+	old := rts[5] // RT#7: long evicted
+	if tok, ok := a.Inspect(old); !ok || tok.State != StateRotated || tok.Label != "RT#7" || tok.ReplacedBy != "RT#8" {
+		t.Errorf("Inspect of an evicted rotated-out token: %+v %v", tok, ok)
+	}
+	if red := a.Redactor().String(old); red != old {
+		t.Errorf("an evicted value is still in the redactor (redactKeep 0): %q", red)
+	}
+	_, err := a.Refresh(old, "c")
+	if f := refreshFailure(t, err); f != FailReuseDetected {
+		t.Fatalf("presenting an evicted rotated-out token: %s, want %s", f, FailReuseDetected)
+	}
+	_, err = a.Refresh(rts[len(rts)-1], "c")
+	if f := refreshFailure(t, err); f != FailRevoked {
+		t.Errorf("the family's newest refresh token after reuse: %s, want %s", f, FailRevoked)
+	}
+	if tok, _ := a.Inspect(rts[10]); tok.State != StateRevoked {
+		t.Errorf("an evicted token of a revoked family is %s, want revoked", tok.State)
+	}
+	if _, err := a.Refresh(other.Refresh.Value, "c"); err != nil {
+		t.Errorf("the other family: %v", err)
+	}
+}
+
+// TestEvictionBoundsRetired: the compact records are bounded too; a
+// token evicted beyond them is unknown, which the documentation states.
+func TestEvictionBoundsRetired(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateRevokeOld}, nil, 1)
+	a.keep, a.keepRet = 4, 20
+	g := a.Mint("c", "")
+	rt := g.Refresh.Value
+	first := rt
+	for i := 0; i < 100; i++ {
+		ng, err := a.Refresh(rt, "c")
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		rt = ng.Refresh.Value
+	}
+	if n := len(a.retired); n > 20 {
+		t.Errorf("%d retired records, want at most 20", n)
+	}
+	_, err := a.Refresh(first, "c")
+	if f := refreshFailure(t, err); f != FailUnknown {
+		t.Errorf("a token evicted beyond the records: %s, want %s", f, FailUnknown)
+	}
+}
+
+// TestNoEvictionBelowBound: a run that issues fewer tokens than the bound
+// keeps every one, so traces and rules see them all.
+func TestNoEvictionBelowBound(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+	rt := a.Mint("c", "").Refresh.Value
+	for i := 0; i < 500; i++ {
+		g, err := a.Refresh(rt, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt = g.Refresh.Value
+	}
+	if n := len(a.Tokens()); n != 1002 || a.Evicted() != 0 {
+		t.Errorf("kept %d tokens, evicted %d; want 1002 and 0", n, a.Evicted())
+	}
+	for _, tok := range a.Tokens() {
+		if a.Redactor().String(tok.Value) != "["+tok.Label+"]" {
+			t.Fatalf("%s is not redacted", tok.Label)
+		}
+	}
+}
+
+// TestEvictionAfterStatesAreFinal: a refresh token rotated out by the
+// refresh that pushes the store over its bound is recorded as rotated.
+// With every kept token a family's newest, the one just rotated out is
+// the first that can go.
+func TestEvictionAfterStatesAreFinal(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+	a.keep = 8
+	for i := 0; i < 50; i++ {
+		first := a.Mint("c", "").Refresh.Value
+		g, err := a.Refresh(first, "c")
+		if err != nil {
+			t.Fatal(i, err)
+		}
+		if _, err := a.Refresh(first, "c"); refreshFailure(t, err) != FailReuseDetected {
+			t.Fatalf("family %d: presenting the rotated-out token again: %v", i, err)
+		}
+		if _, err := a.Refresh(g.Refresh.Value, "c"); refreshFailure(t, err) != FailRevoked {
+			t.Fatalf("family %d: newest token after reuse: %v", i, err)
+		}
+	}
+}
+
+// TestEvictedValuesStayRedacted: the redactor keeps the values of the
+// last redactKeep evicted tokens, which a journal may still hold, and
+// never forgets a value presented again and kept since.
+func TestEvictedValuesStayRedacted(t *testing.T) {
+	a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+	a.keep, a.redactKeep = 4, 10
+	other := a.Mint("c", "")
+	g := a.Mint("c", "")
+	var rts []string
+	rt := g.Refresh.Value
+	for i := 0; i < 30; i++ {
+		ng, err := a.Refresh(rt, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rts = append(rts, rt)
+		rt = ng.Refresh.Value
+	}
+	red := a.Redactor()
+	recent := rts[len(rts)-3] // evicted, within the last 10
+	if _, kept := a.tokens[recent]; kept {
+		t.Fatal("test set-up: the token was not evicted")
+	}
+	if got := red.String(recent); got == recent {
+		t.Errorf("a recently evicted value is not redacted")
+	}
+	if got := red.String(rts[0]); got != rts[0] {
+		t.Errorf("a value evicted long ago is still in the redactor: %q", got)
+	}
+	// Presented again, the oldest is kept and known once more, and
+	// stays so however many evictions follow.
+	if _, err := a.Refresh(rts[1], "c"); refreshFailure(t, err) != FailReuseDetected {
+		t.Fatalf("reuse: %v", err)
+	}
+	if got := red.String(rts[1]); got == rts[1] {
+		t.Errorf("a value presented again is not redacted")
+	}
+	// When the queued removal of a value comes due while the value is
+	// kept again, the redactor keeps it.
+	ort := other.Refresh.Value
+	a.mu.Lock()
+	a.forgetLaterLocked(ort) // as if evicted earlier, and kept again since
+	for i := 0; i < 20; i++ {
+		a.forgetLaterLocked(fmt.Sprintf("some-other-evicted-value-%d", i))
+	}
+	a.mu.Unlock()
+	if got := red.String(ort); got == ort {
+		t.Errorf("a kept value was removed from the redactor")
 	}
 }

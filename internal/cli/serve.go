@@ -36,7 +36,14 @@ type serveOpts struct {
 	block      bool
 	quiet      bool
 	seed       uint64
+	journalCap int
 }
+
+// serveJournalCap is serve's default journal bound: the admin API's
+// journal keeps the newest 1,000 exchanges (a few MiB), so memory stays
+// flat however long serve runs; the exchange log and the journal's counts
+// still cover every exchange.
+const serveJournalCap = 1000
 
 func newServeCmd(s *streams) *cobra.Command {
 	o := &serveOpts{}
@@ -88,6 +95,7 @@ BASE_URL/__refreshproof/; it answers loopback clients only unless
 	f.StringVarP(&o.output, "output", "o", "text", "how to print the start-up details: text or json")
 	f.StringVar(&o.logFormat, "log-format", "text", "exchange log format on stderr: text or json")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not log exchanges")
+	f.IntVar(&o.journalCap, "journal-cap", serveJournalCap, "exchanges the admin API's journal keeps (oldest evicted first; counts stay exact)")
 	f.Uint64Var(&o.seed, "seed", 0, "make token values reproducible (overrides the scenario's seed; 0 keeps it)")
 	f.BoolVar(&o.realHosts, "real-hosts", false, "name the real hosts (https://login.salesforce.com, ...) in URLs the mock hands out, for clients redirected to it")
 	f.BoolVar(&o.block, "block-other-hosts", false, "with a command: make the Node.js preload refuse connections to hosts other than the provider's and loopback")
@@ -199,6 +207,10 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	if o.journalCap < 1 {
+		return usageErr("--journal-cap must be at least 1, not %d", o.journalCap)
+	}
+	cfg.JournalCap = o.journalCap
 	p, err := mockprovider.New(d, cfg)
 	if err != nil {
 		return usageErr("%v", err)
@@ -212,7 +224,7 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 		return loaded.Build()
 	}
 	if !o.quiet {
-		p.Logger = exchangeLogger(s.err, o.logFormat)
+		p.Observer = exchangeLogger(s.err, o.logFormat)
 	}
 
 	srv, err := mockprovider.NewUnstartedServer(p, o.addr)
@@ -292,8 +304,11 @@ func printInfo(w io.Writer, format string, i serveInfo) {
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
 
-// exchangeLogger logs each journaled exchange on one line.
-func exchangeLogger(w io.Writer, format string) func(mockprovider.Entry) {
+// exchangeLogger logs each journaled exchange on one line. It is a
+// Provider.Observer: it redacts only the fields it prints (path, host,
+// note), not every header and body of the exchange, which under load is
+// most of the cost of a line.
+func exchangeLogger(w io.Writer, format string) func(*mockprovider.Entry, *mockprovider.Redactor) {
 	var h slog.Handler
 	if format == "json" {
 		h = slog.NewJSONHandler(w, nil)
@@ -301,27 +316,30 @@ func exchangeLogger(w io.Writer, format string) func(mockprovider.Entry) {
 		h = slog.NewTextHandler(w, nil)
 	}
 	l := slog.New(h)
-	return func(e mockprovider.Entry) {
-		attrs := []any{
-			"seq", e.Seq, "kind", string(e.Kind), "method", e.Method, "host", e.Host, "path", e.Path, "status", e.Status,
-			"ms", float64(e.Duration.Microseconds()) / 1000,
-		}
+	ctx := context.Background()
+	return func(e *mockprovider.Entry, r *mockprovider.Redactor) {
+		attrs := make([]slog.Attr, 0, 16)
+		attrs = append(attrs,
+			slog.Int64("seq", e.Seq), slog.String("kind", string(e.Kind)), slog.String("method", e.Method),
+			slog.String("host", r.String(e.Host)), slog.String("path", r.String(e.Path)), slog.Int("status", e.Status),
+			slog.Float64("ms", float64(e.Duration.Microseconds())/1000),
+		)
 		if e.Grant != "" {
-			attrs = append(attrs, "grant", e.Grant)
+			attrs = append(attrs, slog.String("grant", e.Grant))
 		}
 		if e.Presented != nil {
-			attrs = append(attrs, "presented", e.Presented.Label, "state", string(e.Presented.State))
+			attrs = append(attrs, slog.String("presented", e.Presented.Label), slog.String("state", string(e.Presented.State)))
 		}
 		if len(e.Issued) > 0 {
-			attrs = append(attrs, "issued", strings.Join(e.Issued, ","))
+			attrs = append(attrs, slog.String("issued", strings.Join(e.Issued, ",")))
 		}
 		if e.Rule != "" {
-			attrs = append(attrs, "rule", e.Rule, "fault", e.FaultText())
+			attrs = append(attrs, slog.String("rule", e.Rule), slog.String("fault", e.FaultText()))
 		}
 		if e.Note != "" {
-			attrs = append(attrs, "note", e.Note)
+			attrs = append(attrs, slog.String("note", r.String(e.Note)))
 		}
-		l.Info("exchange", attrs...)
+		l.LogAttrs(ctx, slog.LevelInfo, "exchange", attrs...)
 	}
 }
 

@@ -635,6 +635,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"missing scenario file", []string{"serve", "--scenario", filepath.Join(t.TempDir(), "nope.yaml")}, []string{"nope.yaml", "no such file"}},
 		{"output xml", []string{"serve", "-p", "salesforce", "--output", "xml"}, []string{`--output must be text or json, not "xml"`}},
 		{"log format", []string{"serve", "-p", "salesforce", "--log-format", "yaml"}, []string{`--log-format must be text or json`}},
+		{"journal cap", []string{"serve", "-p", "salesforce", "--journal-cap", "0"}, []string{"--journal-cap must be at least 1, not 0"}},
 		{"busy port", []string{"serve", "-p", "salesforce", "--addr", busyPort(t)}, []string{"address already in use", "--addr 127.0.0.1:0 picks a free one"}},
 		{"all interfaces without admin token", []string{"serve", "-p", "salesforce", "--addr", "0.0.0.0:0"}, []string{"admin token", "--admin-token"}},
 		{"ca-file without tls", []string{"serve", "-p", "salesforce", "--ca-file", filepath.Join(t.TempDir(), "ca.pem")}, []string{"--ca-file needs --tls"}},

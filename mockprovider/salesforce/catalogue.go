@@ -234,18 +234,7 @@ type object []field
 
 // MarshalJSON writes o compactly, in order.
 func (o object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(marshal(f.k))
-		b.WriteByte(':')
-		b.Write(marshal(f.v))
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return appendJSON(make([]byte, 0, 256), o), nil
 }
 
 // get returns the value of key k.
@@ -259,16 +248,81 @@ func (o object) get(k string) (any, bool) {
 }
 
 // marshal encodes v compactly without escaping <, > and &, which
-// Salesforce sends as they are.
-func marshal(v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+// Salesforce leaves as they are.
+func marshal(v any) []byte { return appendJSON(nil, v) }
+
+// appendJSON appends v as marshal writes it. Objects, lists of them and
+// plain values are written here, into one buffer: through encoding/json
+// each object's output would be validated and copied again at every level
+// of nesting, which was most of the cost of a query answer. Anything else
+// is left to encoding/json.
+func appendJSON(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case string:
+		if plainASCII(v) {
+			return append(append(append(b, '"'), v...), '"')
+		}
+	case bool:
+		return strconv.AppendBool(b, v)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case nil:
+		return append(b, "null"...)
+	case object:
+		b = append(b, '{')
+		for i, f := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSON(b, f.k)
+			b = append(b, ':')
+			b = appendJSON(b, f.v)
+		}
+		return append(b, '}')
+	case []object:
+		if v == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, o := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSON(b, o)
+		}
+		return append(b, ']')
+	case []any:
+		if v == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSON(b, e)
+		}
+		return append(b, ']')
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		// Only values built by this package reach here.
 		panic("salesforce: encoding JSON: " + err.Error())
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// plainASCII reports whether encoding/json writes s as it is, quoted:
+// printable ASCII without a quote or a backslash.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // javaDouble formats a currency or double field as Salesforce's Java

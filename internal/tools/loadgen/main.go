@@ -53,16 +53,19 @@ func main() {
 	dur := fs.Duration("duration", 10*time.Second, "how long to load (bounded)")
 	runs := fs.Int("runs", 10, "startup measurements")
 	useTLS := fs.Bool("tls", true, "serve TLS")
+	scenario := fs.String("scenario", "", "scenario to serve (default: serve's)")
+	window := fs.Duration("window", 0, "with throughput: also print the rate and serve's memory every window (e.g. 10s), and the last window's rate over the first's")
+	quiet := fs.Bool("quiet", false, "start serve with -q (no exchange log); the default measures what a user runs")
 	_ = fs.Parse(os.Args[2:])
-	if *dur > 2*time.Minute {
-		*dur = 2 * time.Minute
+	if *dur > 10*time.Minute {
+		*dur = 10 * time.Minute
 	}
 	var err error
 	switch os.Args[1] {
 	case "throughput":
-		err = throughput(*bin, *provider, *conc, *dur, *useTLS)
+		err = throughput(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet}, *conc, *dur, *window)
 	case "startup":
-		err = startup(*bin, *provider, *runs)
+		err = startup(serveArgs{*bin, *provider, *scenario, true, *quiet}, *runs)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -72,18 +75,41 @@ func main() {
 	}
 }
 
-// start runs serve and returns its start-up details once printed.
-func start(bin, provider string, useTLS bool) (*exec.Cmd, info, error) {
-	args := []string{"serve", "--provider", provider, "--output", "json", "--quiet"}
-	if useTLS {
+// serveArgs says how to start serve.
+type serveArgs struct {
+	bin, provider, scenario string
+	tls, quiet              bool
+}
+
+// start runs serve and returns its start-up details once printed. The
+// exchange log goes to /dev/null, as a terminal would take it: writing is
+// part of the cost, reading it is not.
+func start(sa serveArgs) (*exec.Cmd, info, error) {
+	args := []string{"serve", "--provider", sa.provider, "--output", "json"}
+	if sa.scenario != "" {
+		args = append(args, "--scenario", sa.scenario)
+	}
+	if sa.quiet {
+		args = append(args, "--quiet")
+	}
+	if sa.tls {
 		args = append(args, "--tls")
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(sa.bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, info{}, err
 	}
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = io.Discard
+	if !sa.quiet {
+		// Without -q, stderr carries one line per exchange.
+		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, info{}, err
+		}
+		defer devnull.Close()
+		cmd.Stderr = devnull
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, info{}, err
 	}
@@ -150,8 +176,8 @@ func refresh(c *http.Client, in info, rt string) (string, error) {
 	return rt, nil
 }
 
-func throughput(bin, provider string, conc int, dur time.Duration, useTLS bool) error {
-	cmd, in, err := start(bin, provider, useTLS)
+func throughput(sa serveArgs, conc int, dur, window time.Duration) error {
+	cmd, in, err := start(sa)
 	if err != nil {
 		return err
 	}
@@ -186,6 +212,31 @@ func throughput(bin, provider string, conc int, dur time.Duration, useTLS bool) 
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
 	begin := time.Now()
+	var rates []float64
+	windowsDone := make(chan struct{})
+	if window > 0 {
+		go func() {
+			defer close(windowsDone)
+			t := time.NewTicker(window)
+			defer t.Stop()
+			last := int64(0)
+			for i := 1; ; i++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				n := ok.Load()
+				rate := float64(n-last) / window.Seconds()
+				last = n
+				rates = append(rates, rate)
+				rss, hwm := memory(cmd.Process.Pid)
+				fmt.Printf("window=%d refreshes=%d rate=%.0f/s rss=%.1fMiB peak=%.1fMiB\n", i, n, rate, rss, hwm)
+			}
+		}()
+	} else {
+		close(windowsDone)
+	}
 	for i := 0; i < conc; i++ {
 		wg.Add(1)
 		go func(i int) {
@@ -207,6 +258,11 @@ func throughput(bin, provider string, conc int, dur time.Duration, useTLS bool) 
 	}
 	wg.Wait()
 	elapsed := time.Since(begin)
+	<-windowsDone
+	if len(rates) >= 2 {
+		_, hwm := memory(cmd.Process.Pid)
+		fmt.Printf("first-window=%.0f/s last-window=%.0f/s last/first=%.3f peak-rss=%.1fMiB\n", rates[0], rates[len(rates)-1], rates[len(rates)-1]/rates[0], hwm)
+	}
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -219,18 +275,18 @@ func throughput(bin, provider string, conc int, dur time.Duration, useTLS bool) 
 		return all[int(p*float64(len(all)-1))]
 	}
 	fmt.Printf("provider=%s tls=%v concurrency=%d duration=%s refreshes=%d failed=%d throughput=%.0f/s p50=%s p99=%s\n",
-		provider, useTLS, conc, elapsed.Round(time.Millisecond), ok.Load(), failed.Load(), float64(ok.Load())/elapsed.Seconds(), q(0.5), q(0.99))
+		sa.provider, sa.tls, conc, elapsed.Round(time.Millisecond), ok.Load(), failed.Load(), float64(ok.Load())/elapsed.Seconds(), q(0.5), q(0.99))
 	if e, _ := firstErr.Load().(error); e != nil {
 		return fmt.Errorf("first failure: %w", e)
 	}
 	return nil
 }
 
-func startup(bin, provider string, runs int) error {
+func startup(sa serveArgs, runs int) error {
 	var ds []time.Duration
 	for r := 0; r < runs; r++ {
 		t0 := time.Now()
-		cmd, in, err := start(bin, provider, true)
+		cmd, in, err := start(sa)
 		if err != nil {
 			return err
 		}
@@ -251,6 +307,25 @@ func startup(bin, provider string, runs int) error {
 		return errors.New("no runs")
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	fmt.Printf("provider=%s runs=%d start-to-first-refresh median=%s min=%s max=%s\n", provider, runs, ds[len(ds)/2].Round(100*time.Microsecond), ds[0].Round(100*time.Microsecond), ds[len(ds)-1].Round(100*time.Microsecond))
+	fmt.Printf("provider=%s runs=%d start-to-first-refresh median=%s min=%s max=%s\n", sa.provider, runs, ds[len(ds)/2].Round(100*time.Microsecond), ds[0].Round(100*time.Microsecond), ds[len(ds)-1].Round(100*time.Microsecond))
 	return nil
+}
+
+// memory reads serve's resident and peak resident set (VmRSS, VmHWM) in
+// MiB from /proc.
+func memory(pid int) (rss, hwm float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		for key, dst := range map[string]*float64{"VmRSS:": &rss, "VmHWM:": &hwm} {
+			if v, ok := strings.CutPrefix(line, key); ok {
+				var kb float64
+				fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+				*dst = kb / 1024
+			}
+		}
+	}
+	return rss, hwm
 }

@@ -1,0 +1,36 @@
+package salesforce
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// TestMarshalAsEncodingJSON: the direct paths of marshal write what
+// encoding/json (HTML left unescaped) writes.
+func TestMarshalAsEncodingJSON(t *testing.T) {
+	cases := map[string]any{
+		"plain string":   "SELECT Id FROM Account",
+		"html":           "<a href=\"x\">&</a>",
+		"control":        "line\nbreak\ttab\x01",
+		"backslash":      `C:\path`,
+		"unicode":        "Zürich \u2028 \xff",
+		"numbers":        []any{0, -12, 3.5e7, 15000.0, true, false, nil},
+		"nil lists":      object{{"a", []object(nil)}, {"b", []any(nil)}, {"c", []object{}}},
+		"nested":         object{{"records", []object{{{"Id", "001"}, {"attributes", object{{"type", "Account"}}}}}}, {"done", true}},
+		"list of values": []any{"x", object{{"k", "v"}}, []any{1, "2"}},
+	}
+	for name, v := range cases {
+		t.Run(name, func(t *testing.T) {
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(v); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(marshal(v)); got != string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+				t.Errorf("marshal = %s\nencoding/json = %s", got, want.String())
+			}
+		})
+	}
+}
