@@ -133,9 +133,12 @@ type Provider struct {
 	closeOnce sync.Once
 	inflight  atomic.Int64
 
-	// The authority's redactor once client secrets were added to it.
-	redMu sync.Mutex
-	red   *Redactor
+	// The authority's redactor once client secrets were added to it, and
+	// the other credentials the dialect issued (ID tokens), by value.
+	redMu       sync.Mutex
+	red         *Redactor
+	credentials map[string]string
+	credN       map[string]int
 }
 
 // AdminPrefix is the path prefix of the admin API, reserved on every host.
@@ -273,9 +276,30 @@ func (p *Provider) Redactor() *Redactor {
 				r.Add(c.Secret, "CLIENT_SECRET#"+strconv.Itoa(i+1))
 			}
 		}
+		// A new authority (a reset) starts a new run: the credentials of
+		// the last one are gone with its tokens.
+		p.credentials, p.credN = map[string]string{}, map[string]int{}
 		p.red = r
 	}
 	return r
+}
+
+// Credential labels a credential the dialect issues besides the
+// authority's tokens (an OpenID Connect ID token, which carries the user's
+// name and e-mail address) and has every redaction replace it with that
+// label: "ID_TOKEN#1" for kind "ID_TOKEN". The same value keeps its label.
+func (p *Provider) Credential(value, kind string) string {
+	r := p.Redactor()
+	p.redMu.Lock()
+	defer p.redMu.Unlock()
+	if l, ok := p.credentials[value]; ok {
+		return l
+	}
+	p.credN[kind]++
+	l := kind + "#" + strconv.Itoa(p.credN[kind])
+	p.credentials[value] = l
+	r.Add(value, l)
+	return l
 }
 
 // SetAdvertise sets how the provider names its hosts in the URLs it hands

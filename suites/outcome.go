@@ -98,6 +98,8 @@ func secretKind(label string) string {
 		return "refresh token"
 	case strings.HasPrefix(label, "CLIENT_SECRET#"):
 		return "client secret"
+	case strings.HasPrefix(label, "ID_TOKEN#"):
+		return "ID token"
 	}
 	return "secret"
 }

@@ -192,3 +192,24 @@ func TestRecordedRefreshPerConcurrent401(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordedIDTokenRedacted: Microsoft's token responses carry an ID
+// token (a JWT with the user's name and e-mail); a redacted trace shows it
+// as a label, as it does every token.
+func TestRecordedIDTokenRedacted(t *testing.T) {
+	r := newRecorder(t, "microsoft", "expired-access-token")
+	r.message()
+	c := r.p.Client()
+	f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.stored("refresh_token")}, "client_id": {c.ID}, "client_secret": {c.Secret}}
+	if st, body := r.send("POST", entraToken, formType, f.Encode(), nil); st != 200 || !strings.Contains(body, `"id_token":"eyJ`) {
+		t.Fatalf("refresh: %d %s", st, body)
+	}
+	tr := r.end(harness.OutcomeOK).trace()
+	body := tr.Journal[len(tr.Journal)-1].ResponseBody
+	if !strings.Contains(body, `"id_token":"[ID_TOKEN#`) || strings.Contains(body, "eyJ") {
+		t.Errorf("the ID token is not redacted: %s", body)
+	}
+	if !strings.Contains(string(tr.InitialKeys), "[ID_TOKEN#1]") {
+		t.Errorf("the sign-in ID token is not redacted in the initial keys: %s", tr.InitialKeys)
+	}
+}

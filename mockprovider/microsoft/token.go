@@ -159,7 +159,9 @@ func (d *Dialect) tokenResponse(x *mockprovider.Exchange, g mockprovider.Grant, 
 		x.Issued = append(x.Issued, g.Refresh.Label)
 	}
 	if delegated && !d.opts.NoIDToken && slices.Contains(oidc, "openid") {
-		body = append(body, field{"id_token", idToken(clientID, g.IssuedAt)})
+		id := idToken(clientID, g.IssuedAt)
+		x.Provider.Credential(id, "ID_TOKEN")
+		body = append(body, field{"id_token", id})
 	}
 	return &mockprovider.Response{Status: http.StatusOK, Header: estsHeader(x, x.Provider.UUID(), 0), Body: marshal(body)}
 }
