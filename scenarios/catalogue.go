@@ -97,6 +97,16 @@ func Builtin(provider, name string) (*Scenario, error) {
 		}
 		return nil, fmt.Errorf("%s (want one of %s)", msg, strings.Join(Providers, ", "))
 	}
+	// Read just the one file while the catalogue is not parsed yet:
+	// `serve` starts with one scenario, and parsing every one of them
+	// would be most of its start-up time.
+	if !strings.ContainsAny(name, `/\.`) && name != "" {
+		if data, err := catalogueFS.ReadFile("catalogue/" + provider + "/" + name + ".yaml"); err == nil {
+			if s, err := Parse("builtin:"+provider+"/"+name, data); err == nil && s.Provider == provider && s.Name == name {
+				return s, nil
+			}
+		}
+	}
 	var names []string
 	for _, s := range catalogue() {
 		if s.Provider != provider {
