@@ -67,8 +67,8 @@ type Entry struct {
 	// exchange asked for (reuse detected, in flight, expired, ...).
 	Refusal RefreshFailure `json:"refusal,omitempty"`
 	// ClientGone is true when the client closed the connection before the
-	// answer was written (it gave up, or its process was killed): the
-	// response was never received.
+	// answer was written, or before it had sent the whole request (it gave
+	// up, or its process was killed): the response was never received.
 	ClientGone bool `json:"clientGone,omitempty"`
 	// Unmocked is true when the answer is the provider's error for a path
 	// the mock does not serve: the request passed the token checks, but

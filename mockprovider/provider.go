@@ -393,6 +393,9 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			resp.Status = http.StatusBadRequest
 			entry.Note = "reading request body: " + err.Error()
+			// The client went before it had sent the whole request (it
+			// gave up, or its process was killed).
+			entry.ClientGone = true
 		}
 		entry.Kind = KindUnknown
 		entry.Body = string(body)

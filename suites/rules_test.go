@@ -435,6 +435,13 @@ var ruleCases = []ruleCase{
 		return tr
 	}},
 
+	{name: "half a refresh request cut off by a kill is not judged", rule: "R03", want: Skipped, trace: func() harness.Trace {
+		b := newTrace(sf, true).message(0).api(401, "AT#1")
+		b.entry(mockprovider.Entry{Host: "login.salesforce.com", Method: "POST", Path: "/services/oauth2/token", Kind: mockprovider.KindUnknown,
+			Status: 400, Body: "grant_type=refresh_token&refresh_tok", ClientGone: true, Note: "reading request body: unexpected EOF"})
+		return b.end(harness.OutcomeTimeout).build()
+	}},
+
 	// R19 honours-retry-after
 	{name: "waits as Retry-After asks", rule: "R19", want: Passed, trace: func() harness.Trace {
 		return newTrace(ms, false).message(0).api(429, "AT#1", retryAfterHeader("2")).pause(2*time.Second).api(200, "AT#1").data().end().build()

@@ -140,6 +140,9 @@ func newView(tr *harness.Trace, strategy harness.Strategy) *view {
 // after an API 401 of its message. The rules judge what the component
 // tried, not only what the endpoint understood.
 func (v *view) refreshAttempt(e *mockprovider.Entry) bool {
+	if e.ClientGone && e.Kind == mockprovider.KindUnknown {
+		return false // half a request, cut off by a kill: nothing the component finished
+	}
 	switch e.Kind {
 	case mockprovider.KindToken:
 		switch e.Grant {
