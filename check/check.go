@@ -220,8 +220,8 @@ func expectation(expect []harness.ExpectedFailure, rule, scenario string) (strin
 	return "", false
 }
 
-// CheckExpectations reports an expected failure that names no rule.
-func CheckExpectations(expect []harness.ExpectedFailure) error {
+// ValidateExpectations reports an expected failure that names no rule.
+func ValidateExpectations(expect []harness.ExpectedFailure) error {
 	for _, e := range expect {
 		if _, ok := suites.Lookup(e.Rule); !ok {
 			return fmt.Errorf("expect: rule %q is not a rule (see `refreshproof rules`)", e.Rule)
@@ -230,8 +230,8 @@ func CheckExpectations(expect []harness.ExpectedFailure) error {
 	return nil
 }
 
-// CheckSkips reports a skip that names no rule.
-func CheckSkips(skip []string) error {
+// ValidateSkips reports a skip that names no rule.
+func ValidateSkips(skip []string) error {
 	for _, s := range skip {
 		if _, ok := suites.Lookup(s); !ok {
 			return fmt.Errorf("--skip %q: no such rule (see `refreshproof rules`)", s)

@@ -115,14 +115,14 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-func TestCheckSkipsAndExpectations(t *testing.T) {
-	if err := check.CheckSkips([]string{"R14", "secrets-stay-secret"}); err != nil {
+func TestValidateSkipsAndExpectations(t *testing.T) {
+	if err := check.ValidateSkips([]string{"R14", "secrets-stay-secret"}); err != nil {
 		t.Error(err)
 	}
-	if err := check.CheckSkips([]string{"R99"}); err == nil {
+	if err := check.ValidateSkips([]string{"R99"}); err == nil {
 		t.Error("--skip R99 accepted")
 	}
-	if err := check.CheckExpectations([]harness.ExpectedFailure{{Rule: "R5x"}}); err == nil {
+	if err := check.ValidateExpectations([]harness.ExpectedFailure{{Rule: "R5x"}}); err == nil {
 		t.Error("an expectation of no rule accepted")
 	}
 }

@@ -95,10 +95,10 @@ func runCheck(ctx context.Context, s *streams, o *checkOpts, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := check.CheckSkips(o.skip); err != nil {
+	if err := check.ValidateSkips(o.skip); err != nil {
 		return usageErr("%v", err)
 	}
-	if err := check.CheckExpectations(comp.Expect.Failures); err != nil {
+	if err := check.ValidateExpectations(comp.Expect.Failures); err != nil {
 		return usageErr("%v", err)
 	}
 	// The label filter selects (rule, scenario) pairs: its labels are the
