@@ -114,7 +114,7 @@ window.addEventListener("load", function () {
 		"message 2, container 1: error",
 		"Component ⇢ Platform emit error: Token refresh failed",
 		"salesforce/token-endpoint-down",
-		"salesforce/expired-access-token: 1 passed, 0 failed, 2 skipped",
+		"salesforce/expired-access-token: 1 passed, 0 failed, 0 warned, 2 skipped",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the rendered page lacks %q", want)
