@@ -110,13 +110,13 @@ func Run(ctx context.Context, o Options) (reports.Record, error) {
 			rec.Errors = append(rec.Errors, reports.ScenarioError{Scenario: res.Scenario.String(), Error: res.Err.Error()})
 			continue
 		}
-		rec.Traces = append(rec.Traces, res.Trace)
 		exercised, why := Exercised(res.Trace)
 		if !exercised {
 			rec.NotExercised = append(rec.NotExercised, reports.ScenarioError{Scenario: res.Scenario.String(), Error: why})
 		} else if note := Unmocked(res.Trace); note != "" {
 			rec.Notes = append(rec.Notes, reports.ScenarioError{Scenario: res.Scenario.String(), Error: note})
 		}
+		var cite []int64
 		for _, r := range Judge(res.Trace, policy, o.Component.Expect.Failures) {
 			if !plan.Selected(res.Scenario, r.RuleID) {
 				continue
@@ -126,7 +126,13 @@ func Run(ctx context.Context, o Options) (reports.Record, error) {
 				r = reports.Result{RuleID: r.RuleID, Scenario: r.Scenario, Status: reports.Skipped, Reason: "the scenario did not exercise the component: " + why}
 			}
 			rec.Results = append(rec.Results, r)
+			cite = append(cite, r.Evidence...)
 		}
+		// Judged: the record keeps a loop's first and last exchanges, what
+		// the verdicts cite, and exact counts of the rest.
+		tr := res.Trace
+		tr.Compact(harness.DefaultCompactKeep, cite)
+		rec.Traces = append(rec.Traces, tr)
 	}
 	rec.Duration = time.Since(rec.Started)
 	return rec, nil

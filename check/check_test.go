@@ -126,3 +126,51 @@ func TestValidateSkipsAndExpectations(t *testing.T) {
 		t.Error("an expectation of no rule accepted")
 	}
 }
+
+// TestRunBoundsALoop runs a component that refreshes and retries 50
+// times on repeated 401s: the record keeps the loop's first and last
+// exchanges and every exchange a verdict cites, and says exactly how many
+// it left out, so the counts still add up to the journal's.
+func TestRunBoundsALoop(t *testing.T) {
+	c := component(t, "sf-loops-on-401")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rec, err := check.Run(ctx, check.Options{Component: c, Scenarios: builtin(t, "salesforce", "repeated-401"), Tool: "refreshproof test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r08 := result(rec, "R08", "salesforce/repeated-401")
+	if r08.Status != reports.Failed {
+		t.Fatalf("R08: %s, want failed", r08.Status)
+	}
+	tr := rec.Traces[0]
+	left := 0
+	for _, o := range tr.Omitted {
+		if o.What == "journal" {
+			left += o.Count
+		}
+	}
+	if left == 0 {
+		t.Fatalf("a %d-exchange loop was recorded whole: %+v", tr.Counts.Total, tr.Omitted)
+	}
+	if got := len(tr.Journal) + left; int64(got) != tr.Counts.Total-tr.Counts.Evicted {
+		t.Errorf("kept %d + left out %d = %d exchanges, the journal counted %d", len(tr.Journal), left, got, tr.Counts.Total)
+	}
+	if n := len(tr.Journal); n > 2*harness.DefaultCompactKeep+3*len(r08.Evidence)+3 {
+		t.Errorf("the record keeps %d exchanges", n)
+	}
+	kept := map[int64]bool{}
+	for _, e := range tr.Journal {
+		kept[e.Seq] = true
+	}
+	for _, r := range rec.Results {
+		for _, seq := range r.Evidence {
+			if !kept[seq] {
+				t.Errorf("%s cites #%d, which the record left out", r.RuleID, seq)
+			}
+		}
+	}
+	if got := tr.Messages[0].Exchanges.ByGrant["refresh_token"]; got < 50 {
+		t.Errorf("the message counts %d refresh requests, want the loop's 50 or more", got)
+	}
+}

@@ -444,9 +444,12 @@ func (ru *run) handle(ev driverEvent, msg int, m *Message) {
 func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Message) {
 	start := time.Now()
 	deadline := start.Add(ru.c.Timeout)
+	// The journal's counters at the start: with those at the end they give
+	// the message's exact counts, whatever the journal evicts meanwhile.
+	before := ru.p.Journal().Counts()
 	ru.trace.Messages = append(ru.trace.Messages, Message{
 		Index: index, Label: sm.Label, Step: step, Body: mergeBody(ru.c.Body, sm.Body), Started: start,
-		VirtualTime: ru.p.Clock().Now(), JournalFrom: ru.p.Journal().Last(), KeysBefore: ru.pl.currentKeys(), Container: -1,
+		VirtualTime: ru.p.Clock().Now(), JournalFrom: before.Total, KeysBefore: ru.pl.currentKeys(), Container: -1,
 	})
 	mi := len(ru.trace.Messages) - 1
 	id := fmt.Sprintf("m%d", index)
@@ -466,7 +469,9 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 		}
 		m.Ended = time.Now()
 		m.Duration = m.Ended.Sub(start)
-		m.JournalTo = ru.p.Journal().Last()
+		after := ru.p.Journal().Counts()
+		m.JournalTo = after.Total
+		m.Exchanges = after.Sub(before)
 		m.KeysAfter = ru.pl.currentKeys()
 	}
 	if ru.cur != nil && !ru.cur.alive() {

@@ -45,6 +45,10 @@ type Trace struct {
 	Problems []string `json:"problems,omitempty"`
 	// Redacted is true when secrets were replaced by labels.
 	Redacted bool `json:"redacted"`
+	// Omitted says what a run record left out of a long trace (Compact):
+	// the middle of a loop, with exact counts. A trace with omissions has
+	// been judged already; judging it again sees only what was kept.
+	Omitted []Omission `json:"omitted,omitempty"`
 }
 
 // TraceScenario identifies the scenario a trace ran.
@@ -102,12 +106,16 @@ type Message struct {
 	VirtualTime time.Time `json:"virtualTime"`
 	// JournalFrom and JournalTo bound the exchanges made while the
 	// message ran: From < seq <= To.
-	JournalFrom int64           `json:"journalFrom"`
-	JournalTo   int64           `json:"journalTo"`
-	Events      []Event         `json:"events"`
-	KeysBefore  json.RawMessage `json:"keysBefore"`
-	KeysAfter   json.RawMessage `json:"keysAfter"`
-	Outcome     Outcome         `json:"outcome"`
+	JournalFrom int64 `json:"journalFrom"`
+	JournalTo   int64 `json:"journalTo"`
+	// Exchanges counts the exchanges of that range by kind and grant,
+	// exactly, also when the journal evicted some of them or the record
+	// left some out (Trace.Omitted).
+	Exchanges  mockprovider.Counts `json:"exchanges,omitzero"`
+	Events     []Event             `json:"events"`
+	KeysBefore json.RawMessage     `json:"keysBefore"`
+	KeysAfter  json.RawMessage     `json:"keysAfter"`
+	Outcome    Outcome             `json:"outcome"`
 	// Detail explains a timeout, crash or missing end.
 	Detail string `json:"detail,omitempty"`
 }

@@ -135,6 +135,28 @@ type Counts struct {
 	Total   int64          `json:"total"`
 	Evicted int64          `json:"evicted"`
 	ByKind  map[Kind]int64 `json:"byKind"`
+	// ByGrant counts token requests by grant_type ("" when the request
+	// named none): what a rule cites as "N refresh requests" must stay
+	// exact when the entries themselves were evicted.
+	ByGrant map[string]int64 `json:"byGrant,omitempty"`
+}
+
+// Sub returns the exchanges counted in c but not in before: the counts of
+// what happened between two snapshots of the same journal. Evicted is
+// left out (it says nothing about the span).
+func (c Counts) Sub(before Counts) Counts {
+	d := Counts{Total: c.Total - before.Total, ByKind: map[Kind]int64{}, ByGrant: map[string]int64{}}
+	for k, v := range c.ByKind {
+		if n := v - before.ByKind[k]; n != 0 {
+			d.ByKind[k] = n
+		}
+	}
+	for g, v := range c.ByGrant {
+		if n := v - before.ByGrant[g]; n != 0 {
+			d.ByGrant[g] = n
+		}
+	}
+	return d
 }
 
 // Journal records exchanges in order. It keeps at most Cap entries (oldest
@@ -149,6 +171,7 @@ type Journal struct {
 	seq     int64
 	evicted int64
 	byKind  map[Kind]int64
+	byGrant map[string]int64
 }
 
 // Default journal bounds.
@@ -166,7 +189,7 @@ func NewJournal(capacity, maxBody int) *Journal {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
-	return &Journal{cap: capacity, maxBody: maxBody, byKind: map[Kind]int64{}}
+	return &Journal{cap: capacity, maxBody: maxBody, byKind: map[Kind]int64{}, byGrant: map[string]int64{}}
 }
 
 func (j *Journal) cut(s string) (string, bool) {
@@ -189,6 +212,9 @@ func (j *Journal) Append(e Entry) Entry {
 	j.seq++
 	e.Seq = j.seq
 	j.byKind[e.Kind]++
+	if e.Kind == KindToken {
+		j.byGrant[e.Grant]++
+	}
 	if len(j.ring) < j.cap {
 		j.ring = append(j.ring, e)
 	} else {
@@ -259,9 +285,12 @@ func (j *Journal) Last() int64 {
 func (j *Journal) Counts() Counts {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	c := Counts{Total: j.seq, Evicted: j.evicted, ByKind: make(map[Kind]int64, len(j.byKind))}
+	c := Counts{Total: j.seq, Evicted: j.evicted, ByKind: make(map[Kind]int64, len(j.byKind)), ByGrant: make(map[string]int64, len(j.byGrant))}
 	for k, v := range j.byKind {
 		c.ByKind[k] = v
+	}
+	for g, v := range j.byGrant {
+		c.ByGrant[g] = v
 	}
 	return c
 }
@@ -271,5 +300,6 @@ func (j *Journal) Reset() {
 	j.mu.Lock()
 	j.ring, j.start, j.seq, j.evicted = nil, 0, 0, 0
 	j.byKind = map[Kind]int64{}
+	j.byGrant = map[string]int64{}
 	j.mu.Unlock()
 }

@@ -146,7 +146,7 @@ func newHTMLView(rec *Record) htmlView {
 	for i := range rec.Traces {
 		tr := &rec.Traces[i]
 		sc := htmlScenario{Name: tr.Scenario.Ref(), Anchor: "scenario-" + anchor(tr.Scenario.Ref()), Description: tr.Scenario.Description,
-			Source: tr.Scenario.Source, Exchanges: len(tr.Journal)}
+			Source: tr.Scenario.Source, Exchanges: exchangeCount(tr)}
 		var evidence []int64
 		for j, res := range rec.Results {
 			if res.Scenario == tr.Scenario.Ref() {
@@ -235,4 +235,14 @@ func notExercised(list []ScenarioError) []ScenarioError {
 		out[i] = ScenarioError{Scenario: se.Scenario + " (did not exercise the component)", Error: se.Error}
 	}
 	return out
+}
+
+// exchangeCount is the number of exchanges the scenario made: the
+// journal's exact count, which outlives eviction and the record's
+// compaction.
+func exchangeCount(tr *harness.Trace) int {
+	if n := int(tr.Counts.Total); n > len(tr.Journal) {
+		return n
+	}
+	return len(tr.Journal)
 }

@@ -209,6 +209,19 @@ func timeline(tr *harness.Trace, evidence []int64, keep func(*mockprovider.Entry
 		}
 		return 0
 	})
+	// A compacted trace (a loop's middle left out of the record) shows
+	// the left-out exchanges as a gap before the row that follows them.
+	for _, o := range tr.Omitted {
+		if o.What != "journal" {
+			continue
+		}
+		for i := range rows {
+			if rows[i].Event == "" && rows[i].Seq > o.To {
+				rows[i].Omitted += o.Count
+				break
+			}
+		}
+	}
 	return rows
 }
 
@@ -270,13 +283,21 @@ func limit(rows []step, n int) ([]step, int) {
 	slices.Sort(idx)
 	out := make([]step, 0, n)
 	prev := -1
+	// A row left out counts itself and what was left out before it.
+	skipped := func(from, to int) int {
+		c := 0
+		for k := from; k < to; k++ {
+			c += 1 + rows[k].Omitted
+		}
+		return c
+	}
 	for _, i := range idx {
 		r := rows[i]
-		r.Omitted = i - prev - 1
+		r.Omitted += skipped(prev+1, i)
 		out = append(out, r)
 		prev = i
 	}
-	return out, len(rows) - 1 - prev
+	return out, skipped(prev+1, len(rows))
 }
 
 func firstLine(s string) string {

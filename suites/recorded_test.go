@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -211,5 +212,63 @@ func TestRecordedIDTokenRedacted(t *testing.T) {
 	}
 	if !strings.Contains(string(tr.InitialKeys), "[ID_TOKEN#1]") {
 		t.Errorf("the sign-in ID token is not redacted in the initial keys: %s", tr.InitialKeys)
+	}
+}
+
+// TestRecordedLoopBeyondJournal records a component that keeps
+// refreshing on repeated 401s longer than the journal holds: R08's finding
+// must give the message's exact counts from the journal's counters and
+// name the gap between evidence lines far apart, and must not when the
+// journal kept everything.
+func TestRecordedLoopBeyondJournal(t *testing.T) {
+	loop := func(capacity, rounds int) Verdict {
+		r := newRecorderCap(t, "microsoft", "repeated-401", capacity).message()
+		at := r.stored("access_token")
+		for i := 0; i < rounds; i++ {
+			if st, _ := r.send("GET", graphMessages, "", "", map[string]string{"Authorization": "Bearer " + at}); st != 401 {
+				t.Fatalf("round %d: API answered %d, want 401", i, st)
+			}
+			c := r.p.Client()
+			f := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.stored("refresh_token")}, "client_id": {c.ID}, "client_secret": {c.Secret}}
+			st, body := r.send("POST", entraToken, formType, f.Encode(), nil)
+			if st != 200 {
+				t.Fatalf("round %d: refresh answered %d: %s", i, st, body)
+			}
+			var tok map[string]any
+			if err := json.Unmarshal([]byte(body), &tok); err != nil {
+				t.Fatal(err)
+			}
+			at = tok["access_token"].(string)
+			r.keys["oauth"] = tok
+		}
+		tr := r.end(harness.OutcomeTimeout).trace()
+		if got := tr.Messages[0].Exchanges.ByGrant["refresh_token"]; got != int64(rounds) {
+			t.Fatalf("the message counts %d refresh requests, want %d", got, rounds)
+		}
+		r08, _ := Lookup("R08")
+		return JudgeRule(r08, tr, harness.StrategyOn401)
+	}
+
+	v := loop(40, 60)
+	if v.Status != Failed || len(v.Findings) != 1 {
+		t.Fatalf("R08 over an evicted loop: %s %+v", v.Status, v.Findings)
+	}
+	msg := v.Findings[0].Message
+	for _, want := range []string{
+		"Exact counts: message m1 made 120 exchanges: 60 token requests, 60 API calls.",
+		"had evicted 80 of this message's",
+		"exchanges later …",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("R08's finding lacks %q:\n%s", want, msg)
+		}
+	}
+
+	v = loop(0, 60)
+	if v.Status != Failed {
+		t.Fatalf("R08 over a kept loop: %s", v.Status)
+	}
+	if msg := v.Findings[0].Message; strings.Contains(msg, "Exact counts") || !strings.Contains(msg, "refreshed 59 times more") {
+		t.Errorf("R08 with the whole loop journaled:\n%s", msg)
 	}
 }

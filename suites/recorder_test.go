@@ -24,9 +24,17 @@ type recorder struct {
 	client *http.Client
 	tr     harness.Trace
 	keys   map[string]any // the account's stored keys
+	before mockprovider.Counts
 }
 
 func newRecorder(t *testing.T, provider, scenario string) *recorder {
+	t.Helper()
+	return newRecorderCap(t, provider, scenario, 0)
+}
+
+// newRecorderCap is newRecorder with a journal of at most capacity
+// entries (zero: the default), to record runs longer than the journal.
+func newRecorderCap(t *testing.T, provider, scenario string, capacity int) *recorder {
 	t.Helper()
 	sc, err := scenarios.Builtin(provider, scenario)
 	if err != nil {
@@ -36,6 +44,7 @@ func newRecorder(t *testing.T, provider, scenario string) *recorder {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.JournalCap = capacity
 	p, err := mockprovider.New(d, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -79,8 +88,9 @@ func (r *recorder) message() *recorder {
 	if len(r.tr.Containers) == 0 {
 		r.tr.Containers = []harness.Container{{Index: 0}}
 	}
+	r.before = r.p.Journal().Counts()
 	r.tr.Messages = append(r.tr.Messages, harness.Message{Index: len(r.tr.Messages), Label: "m" + string(rune('1'+len(r.tr.Messages))),
-		JournalFrom: r.p.Journal().Last(), KeysBefore: r.raw(), Started: time.Now()})
+		JournalFrom: r.before.Total, KeysBefore: r.raw(), Started: time.Now()})
 	return r
 }
 
@@ -128,7 +138,8 @@ func (r *recorder) end(outcome harness.Outcome, events ...harness.Event) *record
 		time.Sleep(5 * time.Millisecond)
 	}
 	m := &r.tr.Messages[len(r.tr.Messages)-1]
-	m.JournalTo = r.p.Journal().Last()
+	after := r.p.Journal().Counts()
+	m.JournalTo, m.Exchanges = after.Total, after.Sub(r.before)
 	for i := range events {
 		events[i].ID = i + 1
 		events[i].Settled = true

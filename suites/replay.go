@@ -215,8 +215,12 @@ func judgeR08(v *view) result {
 			continue
 		}
 		calls := v.apiCalls(m.Index, hit.Seq, 0)
-		msg := fmt.Sprintf("In %s the API answered 401 at #%d to the access token %s that the refresh at #%d had just returned; the component then %s:%s",
-			msgName(&m), hit.Seq, presented(hit), issuer.e.Seq, strings.Join(problems, " and "), v.evidence(ev...))
+		returned := "had just returned"
+		if hit.Seq-issuer.e.Seq > evidenceGap {
+			returned = fmt.Sprintf("had returned %d exchanges earlier", hit.Seq-issuer.e.Seq-1)
+		}
+		msg := fmt.Sprintf("In %s the API answered 401 at #%d to the access token %s that the refresh at #%d %s; the component then %s:%s",
+			msgName(&m), hit.Seq, presented(hit), issuer.e.Seq, returned, strings.Join(problems, " and "), v.evidence(ev...))
 		if len(calls) > 0 {
 			msg += fmt.Sprintf("\nIt made %s after that.", plural(len(calls), "more API call", "more API calls"))
 		}

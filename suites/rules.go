@@ -301,8 +301,25 @@ func judgeOne(r Rule, v *view) Verdict {
 	default:
 		vd.Status, vd.Reason = Passed, res.pass
 	}
-	vd.Findings, vd.Warnings = res.findings, res.warnings
+	vd.Findings, vd.Warnings = v.withCounts(res.findings), v.withCounts(res.warnings)
 	return vd
+}
+
+// withCounts adds the exact counts to each finding about a message whose
+// exchanges the journal only partly kept, once per message.
+func (v *view) withCounts(fs []Finding) []Finding {
+	for i := range fs {
+		noted := map[int]bool{}
+		for _, seq := range fs[i].Seqs {
+			m := v.messageOfSeq(seq)
+			if m < 0 || noted[m] {
+				continue
+			}
+			noted[m] = true
+			fs[i].Message += v.countsNote(m)
+		}
+	}
+	return fs
 }
 
 func safeJudge(r Rule, v *view) (res result, err error) {

@@ -621,15 +621,105 @@ func errorCode(e *mockprovider.Entry) string {
 func (v *view) evidence(es ...*mockprovider.Entry) string {
 	var b strings.Builder
 	seen := map[int64]bool{}
-	sort.SliceStable(es, func(i, j int) bool { return es[i].Seq < es[j].Seq })
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i] == nil || es[j] == nil {
+			return es[j] == nil && es[i] != nil
+		}
+		return es[i].Seq < es[j].Seq
+	})
+	var last int64
 	for _, e := range es {
 		if e == nil || seen[e.Seq] {
 			continue
 		}
 		seen[e.Seq] = true
+		// Consecutive lines read as consecutive exchanges: say how many
+		// came between two that are far apart (a loop's first and last).
+		if last > 0 && e.Seq-last > evidenceGap {
+			b.WriteString(fmt.Sprintf("\n  … %d exchanges later …", e.Seq-last-1))
+		}
+		last = e.Seq
 		b.WriteString("\n  " + v.desc(e))
 	}
 	return b.String()
+}
+
+// evidenceGap is how many exchanges may lie between two evidence lines
+// before the gap is named; a few are the ordinary interleaving of a
+// refresh and its replay.
+const evidenceGap = 5
+
+// exchangesOf counts the exchanges of message m that the trace holds.
+func (v *view) exchangesOf(m int) int64 {
+	mm := v.message(m)
+	if mm == nil {
+		return 0
+	}
+	var n int64
+	for _, e := range v.entries {
+		if e.Seq > mm.JournalFrom && e.Seq <= mm.JournalTo {
+			n++
+		}
+	}
+	return n
+}
+
+// countsNote is what a finding about message m adds when the trace no
+// longer holds every exchange of it (the journal evicted the oldest): the
+// counts it cites are of what was kept, so it gives the exact totals the
+// harness took from the journal's counters. Empty when nothing is missing.
+func (v *view) countsNote(m int) string {
+	mm := v.message(m)
+	if mm == nil || mm.Exchanges.Total == 0 {
+		return ""
+	}
+	kept := v.exchangesOf(m)
+	if kept >= mm.Exchanges.Total {
+		return ""
+	}
+	c := mm.Exchanges
+	var parts []string
+	if n := c.ByKind[mockprovider.KindToken]; n > 0 {
+		t := plural(int(n), "token request", "token requests")
+		if r := c.ByGrant["refresh_token"]; r > 0 && r != n {
+			t += fmt.Sprintf(" (%d of them refresh_token)", r)
+		}
+		parts = append(parts, t)
+	}
+	if n := c.ByKind[mockprovider.KindAPI]; n > 0 {
+		parts = append(parts, plural(int(n), "API call", "API calls"))
+	}
+	if n := c.ByKind[mockprovider.KindPlatform]; n > 0 {
+		parts = append(parts, plural(int(n), "platform request", "platform requests"))
+	}
+	what := plural(int(c.Total), "exchange", "exchanges")
+	if len(parts) > 0 {
+		what += ": " + strings.Join(parts, ", ")
+	}
+	return fmt.Sprintf("\nExact counts: %s made %s. The journal keeps the newest %d exchanges of a run and had evicted %d of this message's, so what is cited above starts at #%d.",
+		msgName(mm), what, len(v.entries), c.Total-kept, v.firstKept(mm))
+}
+
+// firstKept is the sequence number of the first exchange of mm the trace
+// holds (JournalTo+1 when none).
+func (v *view) firstKept(mm *harness.Message) int64 {
+	for _, e := range v.entries {
+		if e.Seq > mm.JournalFrom {
+			return e.Seq
+		}
+	}
+	return mm.JournalTo + 1
+}
+
+// messageOfSeq returns the index of the message whose range holds seq,
+// or -1.
+func (v *view) messageOfSeq(seq int64) int {
+	for i := range v.tr.Messages {
+		if m := &v.tr.Messages[i]; seq > m.JournalFrom && seq <= m.JournalTo {
+			return m.Index
+		}
+	}
+	return -1
 }
 
 func seqs(es ...*mockprovider.Entry) []int64 {

@@ -29,7 +29,7 @@ func newCheckCmd(s *streams) *cobra.Command {
 		Use:   "check [DIR]",
 		Short: "Judge a component's token refresh against the rules (the CI gate)",
 		Long: `check runs the component in DIR (default: the current directory) through the
-provider's scenarios, judges every trace with the rules R01-R18 ("refreshproof
+provider's scenarios, judges every trace with the rules ("refreshproof
 rules" lists them), prints a table of rules and a message for each failure
 (what happened, the evidence, why it matters, how to fix it), and writes the
 reports asked for.

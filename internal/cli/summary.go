@@ -160,7 +160,17 @@ func printFindings(w io.Writer, rec reports.Record, verbose bool) {
 
 func printExchanges(w io.Writer, t *harness.Trace) {
 	fmt.Fprintf(w, "\n    exchanges of %s:\n", t.Scenario.Ref())
+	if t.Counts.Evicted > 0 {
+		fmt.Fprintf(w, "    (the journal had evicted the oldest %d of %d exchanges)\n", t.Counts.Evicted, t.Counts.Total)
+	}
+	omitted := 0
 	for _, e := range t.Journal {
+		for omitted < len(t.Omitted) && (t.Omitted[omitted].What != "journal" || t.Omitted[omitted].To < e.Seq) {
+			if o := t.Omitted[omitted]; o.What == "journal" {
+				fmt.Fprintf(w, "    … #%d to #%d left out of the record (%d exchanges)\n", o.From, o.To, o.Count)
+			}
+			omitted++
+		}
 		who := ""
 		if e.Presented != nil && e.Presented.Label != "" {
 			who = " with " + e.Presented.Label + " (" + string(e.Presented.State) + ")"
