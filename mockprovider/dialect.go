@@ -1,6 +1,7 @@
 package mockprovider
 
 import (
+	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -268,7 +269,9 @@ func (x *Exchange) CheckClient() (string, ClientCheck) {
 		return id, ClientOK
 	case secret == "":
 		return id, ClientMissingSecret
-	case secret != c.Secret:
+	case subtle.ConstantTimeCompare([]byte(secret), []byte(c.Secret)) != 1:
+		// Constant time, so that the time an answer takes tells a caller
+		// on the network nothing about how much of a guess was right.
 		return id, ClientBadSecret
 	}
 	return id, ClientOK
