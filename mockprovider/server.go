@@ -41,7 +41,9 @@ type Server struct {
 // serving yet. An address that is not loopback (an empty host, 0.0.0.0,
 // [::], another interface's address, a name other than localhost) needs
 // p.AdminToken set, since the admin API can mint and reveal tokens; the
-// error is then an *AddressError.
+// error is then an *AddressError. The server's Config bounds reading a
+// request (30 s), writing an answer (1 min, plus a scripted delay) and
+// idle keep-alive connections (2 min).
 func NewUnstartedServer(p *Provider, addr string) (*Server, error) {
 	if p == nil {
 		return nil, errors.New("mockprovider: nil provider")
@@ -59,7 +61,8 @@ func NewUnstartedServer(p *Provider, addr string) (*Server, error) {
 	return &Server{
 		Listener: l,
 		Provider: p,
-		Config:   &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10},
+		Config: &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+			ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout},
 	}, nil
 }
 
