@@ -2,13 +2,11 @@ package mockprovider
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -33,7 +31,9 @@ import (
 //	GET  ca.pem                 the CA certificate, when serving TLS
 //
 // Secrets are redacted unless reveal=true; minting a family returns its
-// token values, since the caller needs them.
+// token values, since the caller needs them. POST and PUT need a JSON
+// Content-Type (PUT scenario also YAML), and who may call at all is
+// decided in guard.go.
 
 type adminError struct {
 	Error string   `json:"error"`
@@ -55,29 +55,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) []byte {
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	return b
-}
-
-func (p *Provider) adminAllowed(r *http.Request) (int, string) {
-	if p.AdminToken != "" {
-		h := r.Header.Get("Authorization")
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(p.AdminToken)) != 1 {
-			return http.StatusUnauthorized, "the admin API needs Authorization: Bearer <admin token>"
-		}
-		return 0, ""
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		// In-process adapters have no remote address; anything else that
-		// is not loopback needs a token.
-		if r.RemoteAddr != "" {
-			return http.StatusForbidden, "the admin API answers loopback clients only; start the server with an admin token to use it remotely"
-		}
-	}
-	return 0, ""
 }
 
 func reveal(r *http.Request) bool {
@@ -103,11 +80,12 @@ func decodeStrict(body []byte, v any) error {
 }
 
 func (p *Provider) serveAdmin(w http.ResponseWriter, r *http.Request, sub string, start time.Time) {
-	if status, msg := p.adminAllowed(r); status != 0 {
-		if status == http.StatusUnauthorized {
+	route := r.Method + " " + strings.TrimSuffix(sub, "/")
+	if refused := p.adminGuard(r, route); refused != nil {
+		if refused.status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="refreshproof admin"`)
 		}
-		writeJSON(w, status, adminError{Error: msg})
+		writeJSON(w, refused.status, refused.adminError)
 		return
 	}
 	p.mu.RLock()
@@ -118,7 +96,6 @@ func (p *Provider) serveAdmin(w http.ResponseWriter, r *http.Request, sub string
 		writeJSON(w, http.StatusRequestEntityTooLarge, adminError{Error: fmt.Sprintf("request body unreadable or over %d bytes", maxBody)})
 		return
 	}
-	route := r.Method + " " + strings.TrimSuffix(sub, "/")
 	rec := &recordingWriter{ResponseWriter: w}
 	p.adminRoute(rec, r, route, body)
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {

@@ -14,6 +14,9 @@ import (
 func adminDo(t *testing.T, c *http.Client, method, u, body, token string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if method == http.MethodPost || method == http.MethodPut {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

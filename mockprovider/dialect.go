@@ -1,9 +1,11 @@
 package mockprovider
 
 import (
+	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -180,16 +182,45 @@ func (x *Exchange) Form() (url.Values, bool) {
 // ReadTokenForm reads an RFC 6749 token request: it sets x.Grant from the
 // form's grant_type and, for a refresh (§6), x.Token and x.TokenWhere
 // from refresh_token. It reports false when the body is not a form.
+//
+// A form that repeats grant_type or refresh_token names no token: the
+// request is malformed (RepeatedParam) and will be refused, so it must
+// not count as a refresh of that token in flight.
 func (x *Exchange) ReadTokenForm() bool {
 	f, ok := x.Form()
 	if !ok {
 		return false
 	}
 	x.Grant = f.Get("grant_type")
+	if len(f["grant_type"]) > 1 || len(f["refresh_token"]) > 1 {
+		return true
+	}
 	if rt := f.Get("refresh_token"); x.Grant == "refresh_token" && rt != "" {
 		x.Token, x.TokenWhere = rt, "form"
 	}
 	return true
+}
+
+// RepeatedParam returns the name of a parameter the form body gives more
+// than once (the first in sorted order), or "". RFC 6749 §3.1 and §3.2:
+// request parameters "MUST NOT be included more than once", and §5.2
+// answers a request that "repeats a parameter" with invalid_request.
+func (x *Exchange) RepeatedParam() string {
+	f, ok := x.Form()
+	if !ok {
+		return ""
+	}
+	var names []string
+	for k, v := range f {
+		if len(v) > 1 {
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return names[0]
 }
 
 // BasicAuth returns the client credentials of an Authorization: Basic
@@ -268,7 +299,9 @@ func (x *Exchange) CheckClient() (string, ClientCheck) {
 		return id, ClientOK
 	case secret == "":
 		return id, ClientMissingSecret
-	case secret != c.Secret:
+	case subtle.ConstantTimeCompare([]byte(secret), []byte(c.Secret)) != 1:
+		// Constant time, so that the time an answer takes tells a caller
+		// on the network nothing about how much of a guess was right.
 		return id, ClientBadSecret
 	}
 	return id, ClientOK

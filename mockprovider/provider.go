@@ -387,19 +387,8 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	entry := Entry{Time: start, VirtualTime: p.clock.Now(), Host: r.Host, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Caller: CallerOf(r.Context())}
 	if err != nil || int64(len(body)) > maxBody {
-		resp := &Response{Status: http.StatusRequestEntityTooLarge, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: []byte("request body too large or unreadable\n")}
-		if err == nil {
-			entry.Note = fmt.Sprintf("request body over %d bytes", maxBody)
-		} else {
-			resp.Status = http.StatusBadRequest
-			entry.Note = "reading request body: " + err.Error()
-			// The client went before it had sent the whole request (it
-			// gave up, or its process was killed).
-			entry.ClientGone = true
-		}
-		entry.Kind = KindUnknown
 		entry.Body = string(body)
-		p.finish(w, resp, &entry, start, journal)
+		p.finish(w, p.bodyRefusal(d, x, &entry, err, maxBody), &entry, start, journal)
 		return
 	}
 	x.Body = body
@@ -438,6 +427,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rs := rule.Respond
 		if rs.Delay > 0 {
 			faults = append(faults, FaultDelay)
+			holdDeadlines(w, rs.Delay)
 			t := time.NewTimer(rs.Delay)
 			select {
 			case <-t.C:

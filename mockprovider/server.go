@@ -38,8 +38,12 @@ type Server struct {
 }
 
 // NewUnstartedServer listens on addr ("127.0.0.1:0" when empty) without
-// serving yet. An address that is not loopback needs p.AdminToken set,
-// since the admin API can mint and reveal tokens.
+// serving yet. An address that is not loopback (an empty host, 0.0.0.0,
+// [::], another interface's address, a name other than localhost) needs
+// p.AdminToken set, since the admin API can mint and reveal tokens; the
+// error is then an *AddressError. The server's Config bounds reading a
+// request (30 s), writing an answer (1 min, plus a scripted delay) and
+// idle keep-alive connections (2 min).
 func NewUnstartedServer(p *Provider, addr string) (*Server, error) {
 	if p == nil {
 		return nil, errors.New("mockprovider: nil provider")
@@ -47,12 +51,8 @@ func NewUnstartedServer(p *Provider, addr string) (*Server, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("mockprovider: address %q: %w (want HOST:PORT, e.g. 127.0.0.1:0)", addr, err)
-	}
-	if !isLoopbackHost(host) && p.AdminToken == "" {
-		return nil, fmt.Errorf("mockprovider: refusing to listen on %s without an admin token: the admin API mints and reveals tokens", addr)
+	if err := checkListenAddr(addr, p.AdminToken != ""); err != nil {
+		return nil, err
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -61,7 +61,8 @@ func NewUnstartedServer(p *Provider, addr string) (*Server, error) {
 	return &Server{
 		Listener: l,
 		Provider: p,
-		Config:   &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10},
+		Config: &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+			ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout},
 	}, nil
 }
 

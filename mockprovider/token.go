@@ -584,7 +584,10 @@ func (a *Authority) MintAt(clientID, scope string, now time.Time) Grant {
 // BeginRefresh marks a refresh with refreshToken as being answered until
 // the returned function is called. Under RejectConcurrentRefresh a second
 // BeginRefresh for the same token fails with FailInFlight meanwhile, and
-// within the policy's ConcurrentRefreshWindow after the first arrived.
+// within the policy's ConcurrentRefreshWindow after the first arrived,
+// unless the token was rotated out and its successor has been presented
+// since: that is reuse, which Refresh judges (and under reuse detection
+// punishes) as it would at any other time.
 func (a *Authority) BeginRefresh(refreshToken string) (done func(), err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -597,11 +600,16 @@ func (a *Authority) BeginRefresh(refreshToken string) (done func(), err error) {
 			}
 		}
 		if at, recent := a.started[refreshToken]; a.inflight[refreshToken] > 0 || (recent && now.Sub(at) <= w) {
-			var tok Token
-			if t, ok := a.lookupLocked(refreshToken); ok {
-				tok = a.copyLocked(t, a.clock.Now())
+			t, ok := a.lookupLocked(refreshToken)
+			// A rotated-out token whose successor came back is reuse, not
+			// a concurrent refresh: Refresh judges it.
+			if !ok || !a.successorPresentedLocked(t) {
+				var tok Token
+				if ok {
+					tok = a.copyLocked(t, a.clock.Now())
+				}
+				return func() {}, &RefreshError{Failure: FailInFlight, Token: tok}
 			}
-			return func() {}, &RefreshError{Failure: FailInFlight, Token: tok}
 		}
 		if w > 0 {
 			a.started[refreshToken] = now

@@ -66,8 +66,16 @@ graph.microsoft.com) to the mock. A command implies --tls, since components
 call those hosts over HTTPS.
 
 The admin API (journal, clock, tokens, scenario) is under
-BASE_URL/__refreshproof/; it answers loopback clients only unless
---admin-token is set, which --addr on another interface requires.`,
+BASE_URL/__refreshproof/. Without --admin-token it answers loopback clients
+only, for a loopback Host (127.0.0.1, localhost, [::1]) and without the
+Origin of another web page, so a page in the developer's browser can
+neither read nor change it; requests that change state (POST, PUT) need
+Content-Type: application/json (or a YAML type for PUT scenario).
+
+--addr on anything but loopback (":8080" and 0.0.0.0 mean every interface,
+a host name may resolve to any) requires --admin-token: then the admin API
+asks for "Authorization: Bearer TOKEN", and the token endpoint and the API
+answer other machines too, which is what such an address is for.`,
 		Example: `  # A Salesforce mock with the default scenario, on a free port:
   refreshproof serve --provider salesforce
 
@@ -88,7 +96,7 @@ BASE_URL/__refreshproof/; it answers loopback clients only unless
 	f := c.Flags()
 	f.StringVarP(&o.provider, "provider", "p", "", "provider to mock: "+providerList()+" (default: the scenario's)")
 	f.StringVarP(&o.scenario, "scenario", "s", "", "built-in scenario NAME or scenario FILE (default: valid tokens, the provider's default rotation)")
-	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address; port 0 picks a free port")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address; port 0 picks a free port; anything but loopback (\":PORT\" is every interface) needs --admin-token")
 	f.BoolVar(&o.tls, "tls", false, "serve HTTPS with a CA generated at start")
 	f.StringVar(&o.caFile, "ca-file", "", "with --tls, also write the CA certificate to this file")
 	f.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API requires (required with a non-loopback --addr); also read from REFRESHPROOF_ADMIN_TOKEN")
@@ -230,10 +238,15 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 	srv, err := mockprovider.NewUnstartedServer(p, o.addr)
 	if err != nil {
 		var addrErr *net.OpError
-		if errors.As(err, &addrErr) {
+		var exposed *mockprovider.AddressError
+		switch {
+		case errors.As(err, &addrErr):
 			return usageErr("%v (is another process using that port? --addr 127.0.0.1:0 picks a free one)", err)
+		case errors.As(err, &exposed):
+			return usageErr("--addr %s listens on %s; without an admin token the admin API would let anyone there mint and read tokens: pass --admin-token TOKEN (or set REFRESHPROOF_ADMIN_TOKEN) to serve there, or use --addr %s",
+				exposed.Addr, exposed.Interfaces, exposed.Loopback)
 		}
-		return usageErr("%v (pass --admin-token, or bind 127.0.0.1)", err)
+		return usageErr("%v", err)
 	}
 	defer srv.Close()
 	srv.RealHosts = o.realHosts

@@ -136,6 +136,13 @@ var catalogue = []catalogueEntry{
 		aad: &aadError{code: 900561, err: "invalid_request", status: 400, message: func(d *Dialect, x *mockprovider.Exchange, c *errCtx) string {
 			return fmt.Sprintf("The endpoint only accepts POST, OPTIONS requests. Received a %s request.", c.method)
 		}}},
+	// Captured at the v2.0 token endpoint for a repeated scope
+	// (Azure/azure-sdk-for-java#31733) [report]; the service names the
+	// parameter, whichever it is.
+	{info: tokenInfo("AADSTS9000411", "a body parameter given twice"),
+		aad: &aadError{code: 9000411, err: "invalid_request", status: 400, message: func(d *Dialect, x *mockprovider.Exchange, c *errCtx) string {
+			return fmt.Sprintf("The request is not properly formatted. The parameter '%s' is duplicated.", c.param)
+		}}},
 	// [unverified] wording.
 	{info: tokenInfo("AADSTS70003", "unsupported grant_type"),
 		aad: &aadError{code: 70003, err: "unsupported_grant_type", status: 400, message: func(d *Dialect, x *mockprovider.Exchange, c *errCtx) string {
@@ -546,4 +553,20 @@ func (d *Dialect) badPayload(x *mockprovider.Exchange, empty bool) *mockprovider
 // delegatedOnly answers /me for an app-only token.
 func (d *Dialect) delegatedOnly(x *mockprovider.Exchange) *mockprovider.Response {
 	return d.graphError(x, http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.", nil)
+}
+
+// BodyTooLarge answers a request over the mock's body limit
+// (mockprovider.BodyLimiter) in the format of the service it was meant
+// for: the identity platform's error object at login.microsoftonline.com,
+// Graph's error envelope elsewhere. Graph's 413 carries code BadRequest
+// and "Maximum request length exceeded." [report]; the identity
+// platform's answer is [unverified], so it is invalid_request with the
+// service's generic malformed-request code.
+func (d *Dialect) BodyTooLarge(x *mockprovider.Exchange, limit int64) *mockprovider.Response {
+	switch x.Kind {
+	case mockprovider.KindToken, mockprovider.KindAuthorize:
+		e := &aadError{code: 9002313, err: "invalid_request", status: http.StatusRequestEntityTooLarge, message: fixed("Invalid request. Request is malformed or invalid.")}
+		return d.renderAAD(x, e, d.ctxFrom(x))
+	}
+	return d.graphError(x, http.StatusRequestEntityTooLarge, "BadRequest", "Maximum request length exceeded.", nil)
 }

@@ -40,6 +40,10 @@ func (d *Dialect) serveToken(x *mockprovider.Exchange, r route) *mockprovider.Re
 	if !ok {
 		f = nil
 	}
+	if name := x.RepeatedParam(); name != "" {
+		c.param = name
+		return d.tokenError(x, "AADSTS9000411", c)
+	}
 	c.grant = f.Get("grant_type")
 	if c.grant == "" {
 		c.param = "grant_type"

@@ -102,6 +102,9 @@ var catalogue = []catalogueEntry{
 	{"invalid_app_access", 400, mockprovider.KindToken, "invalid_app_access", "user is not admin approved to access this app", "connected app policy requires pre-authorization"},
 	{"invalid_request", 400, mockprovider.KindToken, "invalid_request", "missing required parameter: refresh_token", "a required parameter is missing [unverified wording]"},
 	{"invalid_request_method", 400, mockprovider.KindToken, "invalid_request", "must use HTTP POST", "the token endpoint was called with another method than POST [unverified]"},
+	// What Salesforce answers a repeated parameter is not documented; this
+	// is RFC 6749 §5.2's answer to a request that "repeats a parameter".
+	{"invalid_request_duplicate", 400, mockprovider.KindToken, "invalid_request", "duplicate parameter: grant_type", "a body parameter given twice (RFC 6749 §3.2) [unverified: RFC behaviour, wording]"},
 	// Revoke endpoint. The JSON form is unverified: jsforce parses the
 	// revoke error body as url-encoded.
 	{"invalid_token", 400, mockprovider.KindRevoke, "invalid_token", "invalid token", "revoking a token that is unknown or already revoked [unverified body form]"},
@@ -342,4 +345,22 @@ func javaDouble(f float64) json.Number {
 		s += ".0"
 	}
 	return json.Number(s)
+}
+
+// BodyTooLarge answers a request over the mock's body limit
+// (mockprovider.BodyLimiter) as the endpoint it was meant for formats its
+// errors: the API's JSON array, the token endpoint's OAuth object, the
+// identity endpoints' plain text. The API's code is the one Salesforce
+// documents for a request over its size limit (EXCEEDED_MAX_SIZE_REQUEST,
+// 50 MB on the real API; the mock's limit is its own); the 413 status and
+// the token endpoint's answer are [unverified].
+func (d *Dialect) BodyTooLarge(x *mockprovider.Exchange, limit int64) *mockprovider.Response {
+	msg := "The size of the request exceeded the limit of " + strconv.FormatInt(limit, 10) + " bytes."
+	switch x.Kind {
+	case mockprovider.KindAPI:
+		return d.apiError(http.StatusRequestEntityTooLarge, "EXCEEDED_MAX_SIZE_REQUEST", msg, nil)
+	case mockprovider.KindIdentity:
+		return &mockprovider.Response{Status: http.StatusRequestEntityTooLarge, Header: identityHeader(contentTypeText), Body: []byte(msg)}
+	}
+	return &mockprovider.Response{Status: http.StatusRequestEntityTooLarge, Header: tokenErrorHeader(), Body: oauthError("invalid_request", msg)}
 }

@@ -72,6 +72,12 @@ func (d *Dialect) serveToken(x *mockprovider.Exchange) *mockprovider.Response {
 	if !ok {
 		return d.fail("unsupported_grant_type")
 	}
+	// Before anything is read from the form: with a parameter twice,
+	// which value counts is anybody's guess.
+	if name := x.RepeatedParam(); name != "" {
+		x.Note = strings.TrimSpace(x.Note + " duplicate parameter " + name)
+		return d.failWith("invalid_request_duplicate", "duplicate parameter: "+name)
+	}
 	grant := f.Get("grant_type")
 	switch grant {
 	case "refresh_token", "authorization_code", "password":
