@@ -105,10 +105,16 @@ func decodeComponent(file string, data []byte, c *Component) (err error) {
 	})
 	lines := make([]string, len(problems))
 	for i, p := range problems {
-		lines[i] = position(file, p.line, p.column) + p.msg
+		// One problem a line: a value quoted raw (a scalar with a tag of
+		// its own, a YAML error quoting the text) must not start a line
+		// that reads as another problem without a position.
+		lines[i] = position(file, p.line, p.column) + oneLine.Replace(p.msg)
 	}
 	return &SetupError{Problem: strings.Join(lines, "\n")}
 }
+
+// oneLine shows line breaks inside a problem's message as escapes.
+var oneLine = strings.NewReplacer("\r\n", `\r\n`, "\n", `\n`, "\r", `\r`, "\u0085", `\u0085`, "\u2028", `\u2028`, "\u2029", `\u2029`)
 
 type positioned struct {
 	line, column int

@@ -181,7 +181,9 @@ func (p *Provider) load(d Dialect, cfg Config) {
 	}
 	// Every token a kept exchange carried stays known to the redactor:
 	// an exchange issues or presents a few, and evictions follow issue.
-	p.authority.redactKeep = 2*p.journal.cap + 1024
+	// A capacity near the int range (--journal-cap takes any) must not
+	// wrap the bound negative; past a few million it bounds nothing real.
+	p.authority.redactKeep = 2*min(p.journal.cap, 1<<30) + 1024
 	p.script = newScript(append([]Rule(nil), m.Rules...))
 	d.Reset()
 	switch m.InitialAccess {

@@ -278,7 +278,14 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 		for _, c := range and.Split(m[3], -1) {
 			cm := condition.FindStringSubmatch(c)
 			if cm == nil {
-				return d.failWith("MALFORMED_QUERY", soqlError(q, strings.TrimSpace(c), fmt.Sprintf("unexpected token: '%s'", strings.Fields(c)[0])))
+				// A condition of only non-ASCII spaces (NBSP between two
+				// ANDs) has no first token: the regexps' \s is ASCII, Fields
+				// is not.
+				tok := strings.TrimSpace(c)
+				if fs := strings.Fields(c); len(fs) > 0 {
+					tok = fs[0]
+				}
+				return d.failWith("MALFORMED_QUERY", soqlError(q, strings.TrimSpace(c), fmt.Sprintf("unexpected token: '%s'", tok)))
 			}
 			f, ok := t.field(cm[1])
 			if !ok {
