@@ -44,7 +44,7 @@ func (d *Dialect) serveAPI(x *mockprovider.Exchange) *mockprovider.Response {
 	if resp.Header == nil {
 		resp.Header = http.Header{}
 	}
-	resp.Header["Sforce-Limit-Info"] = []string{fmt.Sprintf("api-usage=%d/%d", usage, apiLimit)}
+	resp.Header["Sforce-Limit-Info"] = []string{"api-usage=" + strconv.Itoa(usage) + "/" + strconv.Itoa(apiLimit)}
 	return resp
 }
 
@@ -86,29 +86,55 @@ func (d *Dialect) apiOK(status int, body any) *mockprovider.Response {
 	if status == http.StatusNoContent {
 		return &mockprovider.Response{Status: status, Header: apiHeader(""), Body: []byte{}}
 	}
+	return d.apiJSON(status, marshal(body))
+}
+
+// apiJSON is apiOK for a body encoded already.
+func (d *Dialect) apiJSON(status int, body []byte) *mockprovider.Response {
 	h := apiHeader(contentTypeJSON)
 	h["Vary"] = []string{"Accept-Encoding"}
-	return &mockprovider.Response{Status: status, Header: h, Body: marshal(body)}
+	return &mockprovider.Response{Status: status, Header: h, Body: body}
 }
 
 func (d *Dialect) methodNotAllowed(x *mockprovider.Exchange, allowed string) *mockprovider.Response {
 	return d.failWith("METHOD_NOT_ALLOWED", fmt.Sprintf("HTTP Method '%s' not allowed. Allowed are %s", x.Request.Method, allowed))
 }
 
-var versionPath = regexp.MustCompile(`^/services/data/v(\d+\.\d+)(/.*)?$`)
+// splitVersionPath splits /services/data/vNN.N/rest into "NN.N" and
+// "/rest" (empty or starting with a slash).
+func splitVersionPath(path string) (ver, rest string, ok bool) {
+	s, ok := strings.CutPrefix(path, prefixData+"/v")
+	if !ok {
+		return "", "", false
+	}
+	digits := func(i int) int {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	dot := digits(0)
+	if dot == 0 || dot == len(s) || s[dot] != '.' {
+		return "", "", false
+	}
+	end := digits(dot + 1)
+	if end == dot+1 || (end < len(s) && s[end] != '/') {
+		return "", "", false
+	}
+	return s[:end], s[end:], true
+}
 
 // route serves an authenticated API request.
 func (d *Dialect) route(x *mockprovider.Exchange, path string) *mockprovider.Response {
-	m := versionPath.FindStringSubmatch(path)
-	if m == nil {
+	ver, tail, ok := splitVersionPath(path)
+	if !ok {
 		return d.unmocked(x)
 	}
-	v, ok := parseVersion(m[1])
+	v, ok := parseVersion(ver)
 	if !ok || v > d.version || v < oldestVersion {
 		return d.fail("NOT_FOUND")
 	}
-	ver := m[1]
-	rest := strings.TrimPrefix(m[2], "/")
+	rest := strings.TrimPrefix(tail, "/")
 	parts := strings.Split(rest, "/")
 	get := x.Request.Method == http.MethodGet || x.Request.Method == http.MethodHead
 	switch {
@@ -244,6 +270,13 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	if strings.TrimSpace(q) == "" {
 		return d.fail("MALFORMED_QUERY")
 	}
+	key := answerKey{version: ver, soql: q, batch: batchSize(x)}
+	d.mu.Lock()
+	body, known := d.store.answer(key)
+	d.mu.Unlock()
+	if known {
+		return d.apiJSON(http.StatusOK, body)
+	}
 	m := soql.FindStringSubmatch(q)
 	if m == nil {
 		tok := strings.Fields(q)[0]
@@ -327,14 +360,22 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 		matched = matched[:min(n, len(matched))]
 	}
 	if count {
-		return d.apiOK(http.StatusOK, object{{"totalSize", len(matched)}, {"done", true}, {"records", []object{}}})
+		resp := d.apiOK(http.StatusOK, object{{"totalSize", len(matched)}, {"done", true}, {"records", []object{}}})
+		d.store.remember(key, resp.Body)
+		return resp
 	}
 	rendered := make([]object, len(matched))
 	for i, r := range matched {
 		rendered[i] = r.render(ver, fields)
 	}
-	c := &cursor{records: rendered, batch: batchSize(x)}
-	return d.page(x, ver, c, "", 0)
+	c := &cursor{records: rendered, batch: key.batch}
+	resp := d.page(x, ver, c, "", 0)
+	if len(c.records) <= c.batch {
+		// One page: no cursor was registered, so the same query answers
+		// the same bytes until a record changes.
+		d.store.remember(key, resp.Body)
+	}
+	return resp
 }
 
 // batchSize reads Sforce-Query-Options: batchSize=N. Salesforce accepts
@@ -487,6 +528,7 @@ func (d *Dialect) sobjects(x *mockprovider.Exchange, ver string, parts []string)
 		}
 		r.values["LastModifiedDate"] = sfDateTime(x.Provider.Clock().Now())
 		r.recompute()
+		d.store.changed()
 		return d.apiOK(http.StatusNoContent, nil)
 	case http.MethodDelete:
 		d.mu.Lock()

@@ -268,6 +268,15 @@ func appendJSON(b []byte, v any) []byte {
 		return strconv.AppendInt(b, int64(v), 10)
 	case nil:
 		return append(b, "null"...)
+	case json.Number:
+		// Record fields hold numbers as json.Number, which encoding/json
+		// writes as they are once it has checked them.
+		if v == "" {
+			return append(b, '0')
+		}
+		if jsonNumber(string(v)) {
+			return append(b, v...)
+		}
 	case object:
 		b = append(b, '{')
 		for i, f := range v {
@@ -312,6 +321,43 @@ func appendJSON(b []byte, v any) []byte {
 		panic("salesforce: encoding JSON: " + err.Error())
 	}
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// jsonNumber reports whether s is a JSON number (RFC 8259 section 6).
+func jsonNumber(s string) bool {
+	i := 0
+	digits := func() bool {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case !digits():
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // plainASCII reports whether encoding/json writes s as it is, quoted:

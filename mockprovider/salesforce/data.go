@@ -108,6 +108,51 @@ type store struct {
 	records map[string][]*record // by type name, in creation order
 	byID    map[string]*record   // by 15-character ID
 	seq     map[string]int       // by type name
+	// answers are query answers already rendered, for as long as no
+	// record changes: rendering and encoding the records was most of an
+	// API call's cost, and a component polls the same query again and
+	// again. Whatever changes a record calls changed.
+	answers     map[answerKey][]byte
+	answerBytes int
+}
+
+// answerKey is what a query answer depends on besides the records.
+type answerKey struct {
+	version, soql string
+	batch         int
+}
+
+// Bounds of the answer cache: small answers only, so that it stays well
+// under a MiB.
+const (
+	maxAnswers     = 64
+	maxAnswerBytes = 16 << 10
+)
+
+// changed forgets every rendered answer: a record was added, changed or
+// removed.
+func (s *store) changed() { s.answers, s.answerBytes = nil, 0 }
+
+// answer returns the rendered answer for k, if any.
+func (s *store) answer(k answerKey) ([]byte, bool) {
+	b, ok := s.answers[k]
+	return b, ok
+}
+
+// remember keeps a rendered answer. Its slice is full, so that nothing
+// appended to an answer handed out writes into the one kept.
+func (s *store) remember(k answerKey, body []byte) {
+	if len(body) > maxAnswerBytes {
+		return
+	}
+	if len(s.answers) >= maxAnswers {
+		s.changed() // many distinct queries: start over rather than track age
+	}
+	if s.answers == nil {
+		s.answers = map[answerKey][]byte{}
+	}
+	s.answers[k] = body[:len(body):len(body)]
+	s.answerBytes += len(body)
 }
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -238,6 +283,7 @@ func (s *store) add(typeName string, values map[string]any, when string) *record
 	r.recompute()
 	s.records[t.name] = append(s.records[t.name], r)
 	s.byID[id15(r.id)] = r
+	s.changed()
 	return r
 }
 
@@ -253,6 +299,7 @@ func (s *store) find(t *sobjectType, id string) (*record, bool) {
 }
 
 func (s *store) remove(r *record) {
+	s.changed()
 	delete(s.byID, id15(r.id))
 	list := s.records[r.typ.name]
 	for i, o := range list {
