@@ -484,14 +484,18 @@ func graphRequestIDs(x *mockprovider.Exchange) (reqID, clientID string) {
 	return reqID, clientID
 }
 
+const agsDiagnostic = `{"ServerInfo":{"DataCenter":"East US","Slice":"E","Ring":"5","ScaleUnit":"003","RoleInstance":"BL6PEPF0000E7BB"}}`
+
 // graphHeader is the header set every Graph response carries.
 func graphHeader(reqID, clientID string) http.Header {
-	h := http.Header{}
-	h.Set("Strict-Transport-Security", "max-age=31536000")
-	h.Set("Request-Id", reqID)
-	h.Set("Client-Request-Id", clientID)
-	h.Set("X-Ms-Ags-Diagnostic", `{"ServerInfo":{"DataCenter":"East US","Slice":"E","Ring":"5","ScaleUnit":"003","RoleInstance":"BL6PEPF0000E7BB"}}`)
-	return h
+	// Keys as Header.Set would canonicalise them, without its work on
+	// every API call.
+	return http.Header{
+		"Strict-Transport-Security": {"max-age=31536000"},
+		"Request-Id":                {reqID},
+		"Client-Request-Id":         {clientID},
+		"X-Ms-Ags-Diagnostic":       {agsDiagnostic},
+	}
 }
 
 // The Graph errors below are answers to a request Graph cannot route or

@@ -259,9 +259,7 @@ func marshal(v any) []byte { return appendJSON(nil, v) }
 func appendJSON(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case string:
-		if plainASCII(v) {
-			return append(append(append(b, '"'), v...), '"')
-		}
+		return appendString(b, v)
 	case bool:
 		return strconv.AppendBool(b, v)
 	case int:
@@ -283,7 +281,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, f.k)
+			b = appendString(b, f.k)
 			b = append(b, ':')
 			b = appendJSON(b, f.v)
 		}
@@ -313,6 +311,20 @@ func appendJSON(b []byte, v any) []byte {
 		}
 		return append(b, ']')
 	}
+	return appendEncoded(b, v)
+}
+
+// appendString appends s quoted. It takes a string, not an any: boxing
+// each key was an allocation per field.
+func appendString(b []byte, s string) []byte {
+	if plainASCII(s) {
+		return append(append(append(b, '"'), s...), '"')
+	}
+	return appendEncoded(b, s)
+}
+
+// appendEncoded appends v as encoding/json writes it, HTML unescaped.
+func appendEncoded(b []byte, v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
