@@ -40,7 +40,7 @@ func TestQueryAnswersFollowRecords(t *testing.T) {
 		t.Fatalf("seeded answers: %s %s", first, firstCount)
 	}
 	m.d.mu.Lock()
-	kept := len(m.d.store.answers)
+	kept := len(m.d.data().answers)
 	m.d.mu.Unlock()
 	if kept != 2 {
 		t.Errorf("%d answers kept after two queries, want 2", kept)
@@ -92,7 +92,7 @@ func TestQueryAnswerPages(t *testing.T) {
 		t.Errorf("both first pages name the same cursor %s", links[0])
 	}
 	m.d.mu.Lock()
-	n := len(m.d.store.answers)
+	n := len(m.d.data().answers)
 	m.d.mu.Unlock()
 	if n != 0 {
 		t.Errorf("%d paged answers kept", n)
@@ -121,5 +121,26 @@ func TestSplitVersionPath(t *testing.T) {
 		if ver != tc.ver || rest != tc.rest || ok != tc.ok {
 			t.Errorf("splitVersionPath(%q) = %q, %q, %v; want %q, %q, %v", tc.path, ver, rest, ok, tc.ver, tc.rest, tc.ok)
 		}
+	}
+}
+
+// TestRecordsSeededOnFirstUse: a dialect made or reset seeds its org's
+// records only when a request needs them.
+func TestRecordsSeededOnFirstUse(t *testing.T) {
+	m := newMock(t, Options{}, mockprovider.Config{})
+	seeded := func() bool { m.d.mu.Lock(); defer m.d.mu.Unlock(); return m.d.org != nil }
+	if seeded() {
+		t.Error("records seeded before any request")
+	}
+	at := m.p.Initial().Access.Value
+	if resp, body := m.get("/services/data/v67.0/sobjects/Account", at); resp.StatusCode != 200 || !strings.Contains(string(body), `"recentItems":[{`) {
+		t.Fatalf("describe: %d %s", resp.StatusCode, body)
+	}
+	if !seeded() {
+		t.Error("records not kept after a request")
+	}
+	m.p.Reset()
+	if seeded() {
+		t.Error("records still seeded after Reset")
 	}
 }

@@ -272,7 +272,7 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	}
 	key := answerKey{version: ver, soql: q, batch: batchSize(x)}
 	d.mu.Lock()
-	body, known := d.store.answer(key)
+	body, known := d.data().answer(key)
 	d.mu.Unlock()
 	if known {
 		return d.apiJSON(http.StatusOK, body)
@@ -331,7 +331,7 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var matched []*record
-	for _, r := range d.store.records[t.name] {
+	for _, r := range d.data().records[t.name] {
 		keep := true
 		for _, c := range conds {
 			// Text comparisons in SOQL ignore case.
@@ -361,7 +361,7 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	}
 	if count {
 		resp := d.apiOK(http.StatusOK, object{{"totalSize", len(matched)}, {"done", true}, {"records", []object{}}})
-		d.store.remember(key, resp.Body)
+		d.data().remember(key, resp.Body)
 		return resp
 	}
 	rendered := make([]object, len(matched))
@@ -373,7 +373,7 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	if len(c.records) <= c.batch {
 		// One page: no cursor was registered, so the same query answers
 		// the same bytes until a record changes.
-		d.store.remember(key, resp.Body)
+		d.data().remember(key, resp.Body)
 	}
 	return resp
 }
@@ -478,7 +478,7 @@ func (d *Dialect) sobjects(x *mockprovider.Exchange, ver string, parts []string)
 			d.mu.Lock()
 			defer d.mu.Unlock()
 			var recent []object
-			list := d.store.records[t.name]
+			list := d.data().records[t.name]
 			for i := len(list) - 1; i >= 0 && len(recent) < 3; i-- {
 				name, _ := t.field("Name")
 				recent = append(recent, list[i].render(ver, []fieldDef{{name: "Id"}, name}))
@@ -496,7 +496,7 @@ func (d *Dialect) sobjects(x *mockprovider.Exchange, ver string, parts []string)
 		return d.apiOK(http.StatusOK, describe(t, ver))
 	}
 	d.mu.Lock()
-	r, found := d.store.find(t, parts[1])
+	r, found := d.data().find(t, parts[1])
 	d.mu.Unlock()
 	if !found {
 		return d.fail("NOT_FOUND")
@@ -528,12 +528,12 @@ func (d *Dialect) sobjects(x *mockprovider.Exchange, ver string, parts []string)
 		}
 		r.values["LastModifiedDate"] = sfDateTime(x.Provider.Clock().Now())
 		r.recompute()
-		d.store.changed()
+		d.data().changed()
 		return d.apiOK(http.StatusNoContent, nil)
 	case http.MethodDelete:
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		d.store.remove(r)
+		d.data().remove(r)
 		return d.apiOK(http.StatusNoContent, nil)
 	}
 	return d.methodNotAllowed(x, "GET,PATCH,HEAD,DELETE")
@@ -604,7 +604,7 @@ func (d *Dialect) create(x *mockprovider.Exchange, t *sobjectType) *mockprovider
 		return d.failFields("REQUIRED_FIELD_MISSING", fmt.Sprintf("Required fields are missing: [%s]", strings.Join(missing, ", ")), missing)
 	}
 	d.mu.Lock()
-	r := d.store.add(t.name, values, sfDateTime(x.Provider.Clock().Now()))
+	r := d.data().add(t.name, values, sfDateTime(x.Provider.Clock().Now()))
 	d.mu.Unlock()
 	x.Note = "created " + t.name + " " + r.id
 	return d.apiOK(http.StatusCreated, object{{"id", r.id}, {"success", true}, {"errors", []any{}}})

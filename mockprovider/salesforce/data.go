@@ -178,6 +178,9 @@ var seedTime = time.Date(2024, 1, 15, 9, 30, 0, 0, time.UTC)
 // sfDateTime formats a datetime field as the REST API does.
 func sfDateTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000+0000") }
 
+// websiteName drops from a company's name what a host name cannot hold.
+var websiteName = strings.NewReplacer(" ", "", "&", "", ",", "", ".", "")
+
 func newStore() *store {
 	s := &store{records: map[string][]*record{}, byID: map[string]*record{}, seq: map[string]int{}}
 	accounts := []struct {
@@ -222,7 +225,7 @@ func newStore() *store {
 			"Name": a.name, "Type": a.typ, "Industry": a.industry,
 			"BillingCity": a.city, "BillingCountry": a.country,
 			"Phone":   fmt.Sprintf("(%03d) %03d-%04d", 200+i*7%700, 555, 1000+i*373%9000),
-			"Website": "www." + strings.ToLower(strings.NewReplacer(" ", "", "&", "", ",", "", ".", "").Replace(a.name)) + ".com",
+			"Website": "www." + strings.ToLower(websiteName.Replace(a.name)) + ".com",
 		}, at(i))
 		if a.revenue > 0 {
 			r.values["AnnualRevenue"] = javaDouble(a.revenue)

@@ -178,7 +178,7 @@ func (d *Dialect) searchAnswer(ver, term string, scope searchScope, targets []se
 			fields = []fieldDef{{name: "Id"}}
 		}
 		n := 0
-		for _, r := range d.store.records[st.t.name] {
+		for _, r := range d.data().records[st.t.name] {
 			if len(records) >= limit || n >= st.limit {
 				break
 			}
