@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
@@ -277,13 +278,15 @@ func correlationID(x *mockprovider.Exchange) string {
 	return x.Provider.UUID()
 }
 
-var requestIDPattern = regexp.MustCompile(`^[0-9A-Za-z-]{1,64}$`)
+// Patterns are compiled on first use, not when the package initialises:
+// every command of the binary pays its packages' initialisation at start.
+var requestIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-Za-z-]{1,64}$`) })
 
 // clientRequestID returns the client-request-id header when it is
 // GUID-like; anything else is not echoed into response headers.
 func clientRequestID(x *mockprovider.Exchange) string {
 	id := strings.TrimSpace(x.Request.Header.Get("client-request-id"))
-	if !requestIDPattern.MatchString(id) {
+	if !requestIDPattern().MatchString(id) {
 		return ""
 	}
 	return id

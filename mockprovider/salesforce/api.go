@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
@@ -244,13 +245,19 @@ type cursor struct {
 	batch   int
 }
 
-var soql = regexp.MustCompile(`(?is)^\s*SELECT\s+(.+?)\s+FROM\s+([A-Za-z_][A-Za-z0-9_]*)` +
-	`(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(?:FIRST|LAST))?)?` +
-	`(?:\s+LIMIT\s+(\d+))?(?:\s+OFFSET\s+(\d+))?\s*$`)
+// Patterns are compiled on first use, not when the package initialises:
+// every command of the binary pays its packages' initialisation at start.
+var soql = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)^\s*SELECT\s+(.+?)\s+FROM\s+([A-Za-z_][A-Za-z0-9_]*)` +
+		`(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(?:FIRST|LAST))?)?` +
+		`(?:\s+LIMIT\s+(\d+))?(?:\s+OFFSET\s+(\d+))?\s*$`)
+})
 
-var condition = regexp.MustCompile(`(?is)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=|!=)\s*('(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?|true|false|null)\s*$`)
+var condition = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=|!=)\s*('(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?|true|false|null)\s*$`)
+})
 
-var and = regexp.MustCompile(`(?i)\s+AND\s+`)
+var and = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\s+AND\s+`) })
 
 // soqlError is the message of a query error: the query, a caret under the
 // column, and the reason, as the API shows it.
@@ -277,7 +284,7 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	if known {
 		return d.apiJSON(http.StatusOK, body)
 	}
-	m := soql.FindStringSubmatch(q)
+	m := soql().FindStringSubmatch(q)
 	if m == nil {
 		tok := strings.Fields(q)[0]
 		return d.failWith("MALFORMED_QUERY", soqlError(q, tok, fmt.Sprintf("unexpected token: '%s'", tok)))
@@ -308,8 +315,8 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	}
 	var conds []cond
 	if m[3] != "" {
-		for _, c := range and.Split(m[3], -1) {
-			cm := condition.FindStringSubmatch(c)
+		for _, c := range and().Split(m[3], -1) {
+			cm := condition().FindStringSubmatch(c)
 			if cm == nil {
 				return d.failWith("MALFORMED_QUERY", soqlError(q, strings.TrimSpace(c), fmt.Sprintf("unexpected token: '%s'", strings.Fields(c)[0])))
 			}
