@@ -90,10 +90,15 @@ func (d *Dialect) apiOK(status int, body any) *mockprovider.Response {
 	return d.apiJSON(status, marshal(body))
 }
 
+// varyEncoding is the Vary field of API answers. Answers share it: the
+// slice is full, so a caller appending a value copies it, and nothing
+// writes into header values in place.
+var varyEncoding = []string{"Accept-Encoding"}
+
 // apiJSON is apiOK for a body encoded already.
 func (d *Dialect) apiJSON(status int, body []byte) *mockprovider.Response {
 	h := apiHeader(contentTypeJSON)
-	h["Vary"] = []string{"Accept-Encoding"}
+	h["Vary"] = varyEncoding[:1:1]
 	return &mockprovider.Response{Status: status, Header: h, Body: body}
 }
 

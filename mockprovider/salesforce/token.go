@@ -180,7 +180,8 @@ func (d *Dialect) tokenSuccess(x *mockprovider.Exchange, g mockprovider.Grant, c
 	id := d.identityURL(x)
 	issuedAt := strconv.FormatInt(g.IssuedAt.UnixMilli(), 10)
 	secret := clientSecret(x, clientID)
-	o := object{{"access_token", g.Access.Value}}
+	o := make(object, 1, 10)
+	o[0] = field{"access_token", g.Access.Value}
 	if withRefresh {
 		o = append(o, field{"refresh_token", g.Refresh.Value})
 		x.Issued = append(x.Issued, g.Refresh.Label)
@@ -195,26 +196,27 @@ func (d *Dialect) tokenSuccess(x *mockprovider.Exchange, g mockprovider.Grant, c
 		field{"token_type", "Bearer"},
 		field{"issued_at", issuedAt},
 	)
-	h := http.Header{
-		"Cache-Control":             {cacheControlLong},
-		"Expires":                   {expiresEpoch},
-		"Strict-Transport-Security": {hstsLogin},
-		"X-Content-Type-Options":    {"nosniff"},
-		hdrXSSProtection:            {"1; mode=block"},
-		"Vary":                      {"Accept-Encoding"},
-		"Set-Cookie":                {d.browserID(x)},
-	}
+	// One array for the values, as in apiHeader.
+	v := [...]string{cacheControlLong, expiresEpoch, hstsLogin, "nosniff", "1; mode=block", "Accept-Encoding", d.browserID(x), ""}
+	h := make(http.Header, 8)
+	h["Cache-Control"] = v[0:1:1]
+	h["Expires"] = v[1:2:2]
+	h["Strict-Transport-Security"] = v[2:3:3]
+	h["X-Content-Type-Options"] = v[3:4:4]
+	h[hdrXSSProtection] = v[4:5:5]
+	h["Vary"] = v[5:6:6]
+	h["Set-Cookie"] = v[6:7:7]
 	var body []byte
 	switch responseFormat(x) {
 	case "urlencoded":
-		h["Content-Type"] = []string{contentTypeForm}
+		v[7] = contentTypeForm
 		parts := make([]string, len(o))
 		for i, f := range o {
 			parts[i] = url.QueryEscape(f.k) + "=" + url.QueryEscape(f.v.(string))
 		}
 		body = []byte(strings.Join(parts, "&"))
 	case "xml":
-		h["Content-Type"] = []string{contentTypeXML}
+		v[7] = contentTypeXML
 		var b strings.Builder
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><OAuth>`)
 		for _, f := range o {
@@ -225,9 +227,10 @@ func (d *Dialect) tokenSuccess(x *mockprovider.Exchange, g mockprovider.Grant, c
 		b.WriteString("</OAuth>")
 		body = []byte(b.String())
 	default:
-		h["Content-Type"] = []string{contentTypeJSON}
+		v[7] = contentTypeJSON
 		body = marshal(o)
 	}
+	h["Content-Type"] = v[7:8:8]
 	return &mockprovider.Response{Status: http.StatusOK, Header: h, Body: body}
 }
 
