@@ -144,7 +144,7 @@ func plainASCII(s string) bool {
 // marshal returns v as compact JSON. The values passed are built by this
 // package from strings, numbers and objs, which always encode.
 func marshal(v any) []byte {
-	b, err := appendJSON(nil, v)
+	b, err := appendJSON(make([]byte, 0, 1024), v) // a token answer's size: no growing for one
 	if err != nil {
 		panic("microsoft: encoding a response body: " + err.Error())
 	}

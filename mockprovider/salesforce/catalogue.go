@@ -251,7 +251,9 @@ func (o object) get(k string) (any, bool) {
 
 // marshal encodes v compactly without escaping <, > and &, which
 // Salesforce leaves as they are.
-func marshal(v any) []byte { return appendJSON(nil, v) }
+// The buffer starts at the size of a token answer, so that it does not
+// grow a few times for each one.
+func marshal(v any) []byte { return appendJSON(make([]byte, 0, 1024), v) }
 
 // appendJSON appends v as marshal writes it. Objects, lists of them and
 // plain values are written here, into one buffer: through encoding/json

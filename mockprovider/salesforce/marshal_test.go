@@ -3,6 +3,7 @@ package salesforce
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -43,6 +44,19 @@ func TestJSONNumber(t *testing.T) {
 		want := json.Valid([]byte(s)) && s != ""
 		if got := jsonNumber(s); got != want {
 			t.Errorf("jsonNumber(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestSignatureKeptHMAC: the signature made with a kept HMAC is
+// Signature's, for each client and after others signed in between.
+func TestSignatureKeptHMAC(t *testing.T) {
+	d := New(Options{})
+	for i := 0; i < 40; i++ {
+		secret := fmt.Sprint("secret-", i%20)
+		id, at := fmt.Sprint("https://login.salesforce.com/id/00D/005", i), fmt.Sprint(1764676800000+i)
+		if got, want := d.signature(secret, id, at), Signature(secret, id, at); got != want {
+			t.Fatalf("signature(%s, %s, %s) = %s, want %s", secret, id, at, got, want)
 		}
 	}
 }

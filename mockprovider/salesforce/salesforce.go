@@ -7,6 +7,7 @@ package salesforce
 
 import (
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +80,10 @@ const oldestVersion = 31
 type Dialect struct {
 	opt     Options
 	version int // newest API version, major part
+
+	// macMu guards macs, the HMAC of each client secret (signature).
+	macMu sync.Mutex
+	macs  map[string]hash.Hash
 
 	mu         sync.Mutex
 	refreshes  int
