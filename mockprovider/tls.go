@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -28,13 +29,64 @@ type CA struct {
 
 // NewCA makes a CA and a leaf certificate for hosts (DNS names, "*."
 // wildcards, IP addresses). Loopback names are always included.
+//
+// The two certificates are made at the same time: each costs a signature
+// and its check, most of what serve --tls does before it can answer. The
+// leaf names its issuer by the CA's subject and key identifier, both
+// known before the CA's certificate exists.
 func NewCA(hosts []string) (*CA, error) {
+	type made struct {
+		key  *ecdsa.PrivateKey
+		der  []byte
+		cert *x509.Certificate
+		err  error
+	}
+	leafKey := make(chan made, 1)
+	go func() {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		leafKey <- made{key: k, err: err}
+	}()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
+		<-leafKey
 		return nil, fmt.Errorf("mockprovider: ca key: %w", err)
 	}
+	tmpl := caTemplate(key)
+	caCert := make(chan made, 1)
+	go func() {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		var cert *x509.Certificate
+		if err == nil {
+			cert, err = x509.ParseCertificate(der)
+		}
+		caCert <- made{der: der, cert: cert, err: err}
+	}()
+	lk := <-leafKey
+	var leaf tls.Certificate
+	if lk.err != nil {
+		err = fmt.Errorf("mockprovider: leaf key: %w", lk.err)
+	} else {
+		leaf, err = issue(tmpl, key, lk.key, hosts)
+	}
+	c := <-caCert
+	if err != nil {
+		return nil, err
+	}
+	if c.err != nil {
+		return nil, fmt.Errorf("mockprovider: ca certificate: %w", c.err)
+	}
+	leaf.Certificate = append(leaf.Certificate, c.der)
+	return &CA{Cert: c.cert, key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.der}), leaf: leaf}, nil
+}
+
+// caTemplate is the CA certificate for key, with its subject key
+// identifier set (RFC 7093 section 2, method 1, as x509 would make it):
+// the leaf's authority key identifier is this value.
+func caTemplate(key *ecdsa.PrivateKey) *x509.Certificate {
 	now := time.Now()
-	tmpl := &x509.Certificate{
+	pub, _ := key.PublicKey.Bytes() // a P-256 key always encodes
+	skid := sha256.Sum256(pub)
+	return &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "refreshproof mock provider CA", Organization: []string{"refreshproof"}},
 		NotBefore:             now.Add(-time.Hour),
@@ -43,17 +95,9 @@ func NewCA(hosts []string) (*CA, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
+		SubjectKeyId:          skid[:20],
+		PublicKey:             &key.PublicKey,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("mockprovider: ca certificate: %w", err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	ca := &CA{Cert: cert, key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-	if ca.leaf, err = ca.issue(hosts); err != nil {
-		return nil, err
-	}
-	return ca, nil
 }
 
 func serial() *big.Int {
@@ -61,11 +105,9 @@ func serial() *big.Int {
 	return n
 }
 
-func (ca *CA) issue(hosts []string) (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("mockprovider: leaf key: %w", err)
-	}
+// issue makes the leaf certificate for key, signed by the CA of caTmpl
+// and caKey. Its chain holds the leaf only; the caller appends the CA's.
+func issue(caTmpl *x509.Certificate, caKey, key *ecdsa.PrivateKey, hosts []string) (tls.Certificate, error) {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
@@ -84,12 +126,15 @@ func (ca *CA) issue(hosts []string) (tls.Certificate, error) {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caTmpl, &key.PublicKey, caKey)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("mockprovider: leaf certificate: %w", err)
 	}
-	leaf, _ := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der, ca.Cert.Raw}, PrivateKey: key, Leaf: leaf}, nil
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("mockprovider: leaf certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
 }
 
 // ServerConfig returns a TLS configuration serving the leaf certificate.

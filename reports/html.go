@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/refreshproof/refreshproof/harness"
 )
@@ -13,7 +14,9 @@ import (
 //go:embed report.html.tmpl
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+// htmlTemplate is parsed on first use: every command pays a package's
+// initialisation at start, and only report writing needs the template.
+var htmlTemplate = sync.OnceValue(func() *template.Template { return template.Must(template.New("report").Parse(htmlSource)) })
 
 type htmlView struct {
 	Title, Headline, Verdict string
@@ -82,7 +85,7 @@ type htmlScenario struct {
 // message and the timeline of the exchanges involved, and a collapsible
 // section per scenario with all its exchanges.
 func WriteHTML(w io.Writer, rec Record) error {
-	if err := htmlTemplate.Execute(w, newHTMLView(&rec)); err != nil {
+	if err := htmlTemplate().Execute(w, newHTMLView(&rec)); err != nil {
 		return fmt.Errorf("reports: writing HTML: %w", err)
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -231,8 +230,12 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 		}
 		return loaded.Build()
 	}
+	// The exchange log's writes are batched; what is pending is written
+	// before serve says it stops, and before it returns.
+	logOut := newLineBuffer(s.err)
+	defer logOut.Close()
 	if !o.quiet {
-		p.Observer = exchangeLogger(s.err, o.logFormat)
+		p.Observer = exchangeLogger(logOut, o.logFormat)
 	}
 
 	srv, err := mockprovider.NewUnstartedServer(p, o.addr)
@@ -288,6 +291,7 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 
 	if len(command) == 0 {
 		<-ctx.Done()
+		logOut.Close()
 		fmt.Fprintln(s.err, "refreshproof: stopping")
 		return nil
 	}
@@ -315,45 +319,6 @@ func printInfo(w io.Writer, format string, i serveInfo) {
 		fmt.Fprintf(w, "  %-14s %s\n", r[0]+":", r[1])
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
-}
-
-// exchangeLogger logs each journaled exchange on one line. It is a
-// Provider.Observer: it redacts only the fields it prints (path, host,
-// note), not every header and body of the exchange, which under load is
-// most of the cost of a line.
-func exchangeLogger(w io.Writer, format string) func(*mockprovider.Entry, *mockprovider.Redactor) {
-	var h slog.Handler
-	if format == "json" {
-		h = slog.NewJSONHandler(w, nil)
-	} else {
-		h = slog.NewTextHandler(w, nil)
-	}
-	l := slog.New(h)
-	ctx := context.Background()
-	return func(e *mockprovider.Entry, r *mockprovider.Redactor) {
-		attrs := make([]slog.Attr, 0, 16)
-		attrs = append(attrs,
-			slog.Int64("seq", e.Seq), slog.String("kind", string(e.Kind)), slog.String("method", e.Method),
-			slog.String("host", r.String(e.Host)), slog.String("path", r.String(e.Path)), slog.Int("status", e.Status),
-			slog.Float64("ms", float64(e.Duration.Microseconds())/1000),
-		)
-		if e.Grant != "" {
-			attrs = append(attrs, slog.String("grant", e.Grant))
-		}
-		if e.Presented != nil {
-			attrs = append(attrs, slog.String("presented", e.Presented.Label), slog.String("state", string(e.Presented.State)))
-		}
-		if len(e.Issued) > 0 {
-			attrs = append(attrs, slog.String("issued", strings.Join(e.Issued, ",")))
-		}
-		if e.Rule != "" {
-			attrs = append(attrs, slog.String("rule", e.Rule), slog.String("fault", e.FaultText()))
-		}
-		if e.Note != "" {
-			attrs = append(attrs, slog.String("note", r.String(e.Note)))
-		}
-		l.LogAttrs(ctx, slog.LevelInfo, "exchange", attrs...)
-	}
 }
 
 // childEnv is the environment of a command run against the mock.

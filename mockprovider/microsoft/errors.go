@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
@@ -284,13 +285,15 @@ func correlationID(x *mockprovider.Exchange) string {
 	return x.Provider.UUID()
 }
 
-var requestIDPattern = regexp.MustCompile(`^[0-9A-Za-z-]{1,64}$`)
+// Patterns are compiled on first use, not when the package initialises:
+// every command of the binary pays its packages' initialisation at start.
+var requestIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-Za-z-]{1,64}$`) })
 
 // clientRequestID returns the client-request-id header when it is
 // GUID-like; anything else is not echoed into response headers.
 func clientRequestID(x *mockprovider.Exchange) string {
 	id := strings.TrimSpace(x.Request.Header.Get("client-request-id"))
-	if !requestIDPattern.MatchString(id) {
+	if !requestIDPattern().MatchString(id) {
 		return ""
 	}
 	return id
@@ -491,14 +494,18 @@ func graphRequestIDs(x *mockprovider.Exchange) (reqID, clientID string) {
 	return reqID, clientID
 }
 
+const agsDiagnostic = `{"ServerInfo":{"DataCenter":"East US","Slice":"E","Ring":"5","ScaleUnit":"003","RoleInstance":"BL6PEPF0000E7BB"}}`
+
 // graphHeader is the header set every Graph response carries.
 func graphHeader(reqID, clientID string) http.Header {
-	h := http.Header{}
-	h.Set("Strict-Transport-Security", "max-age=31536000")
-	h.Set("Request-Id", reqID)
-	h.Set("Client-Request-Id", clientID)
-	h.Set("X-Ms-Ags-Diagnostic", `{"ServerInfo":{"DataCenter":"East US","Slice":"E","Ring":"5","ScaleUnit":"003","RoleInstance":"BL6PEPF0000E7BB"}}`)
-	return h
+	// Keys as Header.Set would canonicalise them, without its work on
+	// every API call.
+	return http.Header{
+		"Strict-Transport-Security": {"max-age=31536000"},
+		"Request-Id":                {reqID},
+		"Client-Request-Id":         {clientID},
+		"X-Ms-Ags-Diagnostic":       {agsDiagnostic},
+	}
 }
 
 // The Graph errors below are answers to a request Graph cannot route or

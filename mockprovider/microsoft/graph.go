@@ -246,11 +246,11 @@ func (g graphReq) metadata(fragment string) string {
 func (g graphReq) ok(status int, body any) *mockprovider.Response {
 	reqID, clientID := graphRequestIDs(g.x)
 	h := graphHeader(reqID, clientID)
-	h.Set("Cache-Control", "private")
+	h["Cache-Control"] = []string{"private"}
 	resp := &mockprovider.Response{Status: status, Header: h}
 	if body != nil {
-		h.Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
-		h.Set("OData-Version", "4.0")
+		h["Content-Type"] = []string{"application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"}
+		h["Odata-Version"] = []string{"4.0"} // OData-Version, canonicalised
 		resp.Body = marshal(body)
 	}
 	return resp
@@ -269,21 +269,25 @@ func (d *Dialect) serviceDocument(x *mockprovider.Exchange, r route) *mockprovid
 	})
 }
 
-// The signed-in user: Graph's documentation user (providers.md B.4).
+// meUser is the signed-in user: Graph's documentation user (providers.md
+// B.4). It is shared by every answer and never changed.
+var meUser = obj{
+	{"businessPhones", []string{"+1 412 555 0109"}},
+	{"displayName", userName},
+	{"givenName", "Megan"},
+	{"jobTitle", "Auditor"},
+	{"mail", userUPN},
+	{"mobilePhone", nil},
+	{"officeLocation", "12/1110"},
+	{"preferredLanguage", "en-US"},
+	{"surname", "Bowen"},
+	{"userPrincipalName", userUPN},
+	{"id", userID},
+}
+
+// me answers /me.
 func (d *Dialect) me(g graphReq) *mockprovider.Response {
-	user := obj{
-		{"businessPhones", []string{"+1 412 555 0109"}},
-		{"displayName", userName},
-		{"givenName", "Megan"},
-		{"jobTitle", "Auditor"},
-		{"mail", userUPN},
-		{"mobilePhone", nil},
-		{"officeLocation", "12/1110"},
-		{"preferredLanguage", "en-US"},
-		{"surname", "Bowen"},
-		{"userPrincipalName", userUPN},
-		{"id", userID},
-	}
+	user := meUser
 	sel, bad := parseSelect(g.x, user)
 	if bad != "" {
 		return g.d.unknownProperty(g.x, bad, "User", false)

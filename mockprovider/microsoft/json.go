@@ -3,6 +3,7 @@ package microsoft
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 )
 
 // field is one member of an obj.
@@ -18,22 +19,7 @@ type obj []field
 
 // MarshalJSON writes the members in order, without HTML escaping.
 func (o obj) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if err := encode(&b, f.key); err != nil {
-			return nil, err
-		}
-		b.WriteByte(':')
-		if err := encode(&b, f.value); err != nil {
-			return nil, err
-		}
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return appendJSON(make([]byte, 0, 256), o)
 }
 
 // get returns the value of key.
@@ -46,24 +32,121 @@ func (o obj) get(key string) (any, bool) {
 	return nil, false
 }
 
-// encode appends v as compact JSON. Neither service escapes <, > and &
-// (an @odata.nextLink carries & between query parameters).
-func encode(b *bytes.Buffer, v any) error {
-	enc := json.NewEncoder(b)
+// appendJSON appends v as compact JSON. Neither service escapes <, > and
+// & (an @odata.nextLink carries & between query parameters). Objects,
+// lists and plain values are written here, into one buffer: through
+// encoding/json every nested obj's output was validated and copied again
+// at each level, which was most of the cost of a Graph answer. Anything
+// else is left to encoding/json.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	var err error
+	switch v := v.(type) {
+	case string:
+		return appendString(b, v)
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case nil:
+		return append(b, "null"...), nil
+	case obj:
+		if v == nil {
+			// A nil obj is a nil slice to encoding/json, but MarshalJSON
+			// is called on it all the same.
+			return append(b, "{}"...), nil
+		}
+		b = append(b, '{')
+		for i, f := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendString(b, f.key); err != nil {
+				return nil, err
+			}
+			b = append(b, ':')
+			if b, err = appendJSON(b, f.value); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case []obj:
+		return appendList(b, v)
+	case []any:
+		return appendList(b, v)
+	case []string:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendString(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	return appendEncoded(b, v)
+}
+
+// appendString appends s quoted. It takes a string, not an any: boxing
+// each key and value was most of the allocations of an answer.
+func appendString(b []byte, s string) ([]byte, error) {
+	if plainASCII(s) {
+		return append(append(append(b, '"'), s...), '"'), nil
+	}
+	return appendEncoded(b, s)
+}
+
+// appendEncoded appends v as encoding/json writes it, HTML unescaped.
+func appendEncoded(b []byte, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return err
+		return nil, err
 	}
-	b.Truncate(b.Len() - 1) // Encode's newline
-	return nil
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+}
+
+func appendList[E any](b []byte, list []E) ([]byte, error) {
+	if list == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, e := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendJSON(b, e); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// plainASCII reports whether encoding/json writes s as it is, quoted:
+// printable ASCII without a quote or a backslash.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // marshal returns v as compact JSON. The values passed are built by this
 // package from strings, numbers and objs, which always encode.
 func marshal(v any) []byte {
-	var b bytes.Buffer
-	if err := encode(&b, v); err != nil {
+	b, err := appendJSON(make([]byte, 0, 1024), v) // a token answer's size: no growing for one
+	if err != nil {
 		panic("microsoft: encoding a response body: " + err.Error())
 	}
-	return b.Bytes()
+	return b
 }

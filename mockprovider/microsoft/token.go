@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
@@ -195,16 +196,22 @@ func idToken(clientID string, iat time.Time) string {
 
 // Tenants.
 
+// Patterns are compiled on first use, not when the package initialises:
+// every command of the binary pays its packages' initialisation at start.
 var (
-	guidPattern   = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
-	domainPattern = regexp.MustCompile(`^(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	guidPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+	})
+	domainPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	})
 )
 
 // checkTenant returns the error for a tenant segment the endpoint does
 // not accept, or "". A segment that is no tenant identifier at all is
 // AADSTS900023; a well-formed one not configured is AADSTS90002.
 func (d *Dialect) checkTenant(t string) string {
-	wellFormed := guidPattern.MatchString(t) || domainPattern.MatchString(t)
+	wellFormed := guidPattern().MatchString(t) || domainPattern().MatchString(t)
 	switch strings.ToLower(t) {
 	case "common", "organizations", "consumers":
 		wellFormed = true

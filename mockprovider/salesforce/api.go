@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
@@ -44,7 +45,7 @@ func (d *Dialect) serveAPI(x *mockprovider.Exchange) *mockprovider.Response {
 	if resp.Header == nil {
 		resp.Header = http.Header{}
 	}
-	resp.Header["Sforce-Limit-Info"] = []string{fmt.Sprintf("api-usage=%d/%d", usage, apiLimit)}
+	resp.Header["Sforce-Limit-Info"] = []string{"api-usage=" + strconv.Itoa(usage) + "/" + strconv.Itoa(apiLimit)}
 	return resp
 }
 
@@ -86,29 +87,60 @@ func (d *Dialect) apiOK(status int, body any) *mockprovider.Response {
 	if status == http.StatusNoContent {
 		return &mockprovider.Response{Status: status, Header: apiHeader(""), Body: []byte{}}
 	}
+	return d.apiJSON(status, marshal(body))
+}
+
+// varyEncoding is the Vary field of API answers. Answers share it: the
+// slice is full, so a caller appending a value copies it, and nothing
+// writes into header values in place.
+var varyEncoding = []string{"Accept-Encoding"}
+
+// apiJSON is apiOK for a body encoded already.
+func (d *Dialect) apiJSON(status int, body []byte) *mockprovider.Response {
 	h := apiHeader(contentTypeJSON)
-	h["Vary"] = []string{"Accept-Encoding"}
-	return &mockprovider.Response{Status: status, Header: h, Body: marshal(body)}
+	h["Vary"] = varyEncoding[:1:1]
+	return &mockprovider.Response{Status: status, Header: h, Body: body}
 }
 
 func (d *Dialect) methodNotAllowed(x *mockprovider.Exchange, allowed string) *mockprovider.Response {
 	return d.failWith("METHOD_NOT_ALLOWED", fmt.Sprintf("HTTP Method '%s' not allowed. Allowed are %s", x.Request.Method, allowed))
 }
 
-var versionPath = regexp.MustCompile(`^/services/data/v(\d+\.\d+)(/.*)?$`)
+// splitVersionPath splits /services/data/vNN.N/rest into "NN.N" and
+// "/rest" (empty or starting with a slash).
+func splitVersionPath(path string) (ver, rest string, ok bool) {
+	s, ok := strings.CutPrefix(path, prefixData+"/v")
+	if !ok {
+		return "", "", false
+	}
+	digits := func(i int) int {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	dot := digits(0)
+	if dot == 0 || dot == len(s) || s[dot] != '.' {
+		return "", "", false
+	}
+	end := digits(dot + 1)
+	if end == dot+1 || (end < len(s) && s[end] != '/') {
+		return "", "", false
+	}
+	return s[:end], s[end:], true
+}
 
 // route serves an authenticated API request.
 func (d *Dialect) route(x *mockprovider.Exchange, path string) *mockprovider.Response {
-	m := versionPath.FindStringSubmatch(path)
-	if m == nil {
+	ver, tail, ok := splitVersionPath(path)
+	if !ok {
 		return d.unmocked(x)
 	}
-	v, ok := parseVersion(m[1])
+	v, ok := parseVersion(ver)
 	if !ok || v > d.version || v < oldestVersion {
 		return d.fail("NOT_FOUND")
 	}
-	ver := m[1]
-	rest := strings.TrimPrefix(m[2], "/")
+	rest := strings.TrimPrefix(tail, "/")
 	parts := strings.Split(rest, "/")
 	get := x.Request.Method == http.MethodGet || x.Request.Method == http.MethodHead
 	switch {
@@ -218,13 +250,19 @@ type cursor struct {
 	batch   int
 }
 
-var soql = regexp.MustCompile(`(?is)^\s*SELECT\s+(.+?)\s+FROM\s+([A-Za-z_][A-Za-z0-9_]*)` +
-	`(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(?:FIRST|LAST))?)?` +
-	`(?:\s+LIMIT\s+(\d+))?(?:\s+OFFSET\s+(\d+))?\s*$`)
+// Patterns are compiled on first use, not when the package initialises:
+// every command of the binary pays its packages' initialisation at start.
+var soql = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)^\s*SELECT\s+(.+?)\s+FROM\s+([A-Za-z_][A-Za-z0-9_]*)` +
+		`(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(?:FIRST|LAST))?)?` +
+		`(?:\s+LIMIT\s+(\d+))?(?:\s+OFFSET\s+(\d+))?\s*$`)
+})
 
-var condition = regexp.MustCompile(`(?is)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=|!=)\s*('(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?|true|false|null)\s*$`)
+var condition = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=|!=)\s*('(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?|true|false|null)\s*$`)
+})
 
-var and = regexp.MustCompile(`(?i)\s+AND\s+`)
+var and = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\s+AND\s+`) })
 
 // soqlError is the message of a query error: the query, a caret under the
 // column, and the reason, as the API shows it.
@@ -244,7 +282,14 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	if strings.TrimSpace(q) == "" {
 		return d.fail("MALFORMED_QUERY")
 	}
-	m := soql.FindStringSubmatch(q)
+	key := answerKey{version: ver, soql: q, batch: batchSize(x)}
+	d.mu.Lock()
+	body, known := d.data().answer(key)
+	d.mu.Unlock()
+	if known {
+		return d.apiJSON(http.StatusOK, body)
+	}
+	m := soql().FindStringSubmatch(q)
 	if m == nil {
 		tok := strings.Fields(q)[0]
 		return d.failWith("MALFORMED_QUERY", soqlError(q, tok, fmt.Sprintf("unexpected token: '%s'", tok)))
@@ -275,8 +320,8 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	}
 	var conds []cond
 	if m[3] != "" {
-		for _, c := range and.Split(m[3], -1) {
-			cm := condition.FindStringSubmatch(c)
+		for _, c := range and().Split(m[3], -1) {
+			cm := condition().FindStringSubmatch(c)
 			if cm == nil {
 				// A condition of only non-ASCII spaces (NBSP between two
 				// ANDs) has no first token: the regexps' \s is ASCII, Fields
@@ -305,7 +350,7 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var matched []*record
-	for _, r := range d.store.records[t.name] {
+	for _, r := range d.data().records[t.name] {
 		keep := true
 		for _, c := range conds {
 			// Text comparisons in SOQL ignore case.
@@ -334,14 +379,22 @@ func (d *Dialect) query(x *mockprovider.Exchange, ver string) *mockprovider.Resp
 		matched = matched[:min(n, len(matched))]
 	}
 	if count {
-		return d.apiOK(http.StatusOK, object{{"totalSize", len(matched)}, {"done", true}, {"records", []object{}}})
+		resp := d.apiOK(http.StatusOK, object{{"totalSize", len(matched)}, {"done", true}, {"records", []object{}}})
+		d.data().remember(key, resp.Body)
+		return resp
 	}
 	rendered := make([]object, len(matched))
 	for i, r := range matched {
 		rendered[i] = r.render(ver, fields)
 	}
-	c := &cursor{records: rendered, batch: batchSize(x)}
-	return d.page(x, ver, c, "", 0)
+	c := &cursor{records: rendered, batch: key.batch}
+	resp := d.page(x, ver, c, "", 0)
+	if len(c.records) <= c.batch {
+		// One page: no cursor was registered, so the same query answers
+		// the same bytes until a record changes.
+		d.data().remember(key, resp.Body)
+	}
+	return resp
 }
 
 // batchSize reads Sforce-Query-Options: batchSize=N. Salesforce accepts
@@ -444,7 +497,7 @@ func (d *Dialect) sobjects(x *mockprovider.Exchange, ver string, parts []string)
 			d.mu.Lock()
 			defer d.mu.Unlock()
 			var recent []object
-			list := d.store.records[t.name]
+			list := d.data().records[t.name]
 			for i := len(list) - 1; i >= 0 && len(recent) < 3; i-- {
 				name, _ := t.field("Name")
 				recent = append(recent, list[i].render(ver, []fieldDef{{name: "Id"}, name}))
@@ -462,7 +515,7 @@ func (d *Dialect) sobjects(x *mockprovider.Exchange, ver string, parts []string)
 		return d.apiOK(http.StatusOK, describe(t, ver))
 	}
 	d.mu.Lock()
-	r, found := d.store.find(t, parts[1])
+	r, found := d.data().find(t, parts[1])
 	d.mu.Unlock()
 	if !found {
 		return d.fail("NOT_FOUND")
@@ -494,11 +547,12 @@ func (d *Dialect) sobjects(x *mockprovider.Exchange, ver string, parts []string)
 		}
 		r.values["LastModifiedDate"] = sfDateTime(x.Provider.Clock().Now())
 		r.recompute()
+		d.data().changed()
 		return d.apiOK(http.StatusNoContent, nil)
 	case http.MethodDelete:
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		d.store.remove(r)
+		d.data().remove(r)
 		return d.apiOK(http.StatusNoContent, nil)
 	}
 	return d.methodNotAllowed(x, "GET,PATCH,HEAD,DELETE")
@@ -569,7 +623,7 @@ func (d *Dialect) create(x *mockprovider.Exchange, t *sobjectType) *mockprovider
 		return d.failFields("REQUIRED_FIELD_MISSING", fmt.Sprintf("Required fields are missing: [%s]", strings.Join(missing, ", ")), missing)
 	}
 	d.mu.Lock()
-	r := d.store.add(t.name, values, sfDateTime(x.Provider.Clock().Now()))
+	r := d.data().add(t.name, values, sfDateTime(x.Provider.Clock().Now()))
 	d.mu.Unlock()
 	x.Note = "created " + t.name + " " + r.id
 	return d.apiOK(http.StatusCreated, object{{"id", r.id}, {"success", true}, {"errors", []any{}}})

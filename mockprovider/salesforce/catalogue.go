@@ -48,15 +48,17 @@ func tokenErrorHeader() http.Header {
 }
 
 // apiHeader is the header set of a REST API answer (providers.md A.4).
+// Its values share one array, an allocation instead of one per field;
+// each is a full slice, so appending to one copies it.
 func apiHeader(contentType string) http.Header {
-	h := http.Header{
-		"Cache-Control":             {cacheControlLong},
-		"Strict-Transport-Security": {hstsInstance},
-		"X-Content-Type-Options":    {"nosniff"},
-		"X-Robots-Tag":              {"none"},
-	}
+	v := [...]string{cacheControlLong, hstsInstance, "nosniff", "none", contentType}
+	h := make(http.Header, 8) // room for what callers add
+	h["Cache-Control"] = v[0:1:1]
+	h["Strict-Transport-Security"] = v[1:2:2]
+	h["X-Content-Type-Options"] = v[2:3:3]
+	h["X-Robots-Tag"] = v[3:4:4]
 	if contentType != "" {
-		h["Content-Type"] = []string{contentType}
+		h["Content-Type"] = v[4:5:5]
 	}
 	return h
 }
@@ -252,7 +254,9 @@ func (o object) get(k string) (any, bool) {
 
 // marshal encodes v compactly without escaping <, > and &, which
 // Salesforce leaves as they are.
-func marshal(v any) []byte { return appendJSON(nil, v) }
+// The buffer starts at the size of a token answer, so that it does not
+// grow a few times for each one.
+func marshal(v any) []byte { return appendJSON(make([]byte, 0, 1024), v) }
 
 // appendJSON appends v as marshal writes it. Objects, lists of them and
 // plain values are written here, into one buffer: through encoding/json
@@ -262,22 +266,29 @@ func marshal(v any) []byte { return appendJSON(nil, v) }
 func appendJSON(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case string:
-		if plainASCII(v) {
-			return append(append(append(b, '"'), v...), '"')
-		}
+		return appendString(b, v)
 	case bool:
 		return strconv.AppendBool(b, v)
 	case int:
 		return strconv.AppendInt(b, int64(v), 10)
 	case nil:
 		return append(b, "null"...)
+	case json.Number:
+		// Record fields hold numbers as json.Number, which encoding/json
+		// writes as they are once it has checked them.
+		if v == "" {
+			return append(b, '0')
+		}
+		if jsonNumber(string(v)) {
+			return append(b, v...)
+		}
 	case object:
 		b = append(b, '{')
 		for i, f := range v {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, f.k)
+			b = appendString(b, f.k)
 			b = append(b, ':')
 			b = appendJSON(b, f.v)
 		}
@@ -307,6 +318,20 @@ func appendJSON(b []byte, v any) []byte {
 		}
 		return append(b, ']')
 	}
+	return appendEncoded(b, v)
+}
+
+// appendString appends s quoted. It takes a string, not an any: boxing
+// each key was an allocation per field.
+func appendString(b []byte, s string) []byte {
+	if plainASCII(s) {
+		return append(append(append(b, '"'), s...), '"')
+	}
+	return appendEncoded(b, s)
+}
+
+// appendEncoded appends v as encoding/json writes it, HTML unescaped.
+func appendEncoded(b []byte, v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -315,6 +340,43 @@ func appendJSON(b []byte, v any) []byte {
 		panic("salesforce: encoding JSON: " + err.Error())
 	}
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// jsonNumber reports whether s is a JSON number (RFC 8259 section 6).
+func jsonNumber(s string) bool {
+	i := 0
+	digits := func() bool {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case !digits():
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // plainASCII reports whether encoding/json writes s as it is, quoted:

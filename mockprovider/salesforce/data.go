@@ -108,6 +108,51 @@ type store struct {
 	records map[string][]*record // by type name, in creation order
 	byID    map[string]*record   // by 15-character ID
 	seq     map[string]int       // by type name
+	// answers are query answers already rendered, for as long as no
+	// record changes: rendering and encoding the records was most of an
+	// API call's cost, and a component polls the same query again and
+	// again. Whatever changes a record calls changed.
+	answers     map[answerKey][]byte
+	answerBytes int
+}
+
+// answerKey is what a query answer depends on besides the records.
+type answerKey struct {
+	version, soql string
+	batch         int
+}
+
+// Bounds of the answer cache: small answers only, so that it stays well
+// under a MiB.
+const (
+	maxAnswers     = 64
+	maxAnswerBytes = 16 << 10
+)
+
+// changed forgets every rendered answer: a record was added, changed or
+// removed.
+func (s *store) changed() { s.answers, s.answerBytes = nil, 0 }
+
+// answer returns the rendered answer for k, if any.
+func (s *store) answer(k answerKey) ([]byte, bool) {
+	b, ok := s.answers[k]
+	return b, ok
+}
+
+// remember keeps a rendered answer. Its slice is full, so that nothing
+// appended to an answer handed out writes into the one kept.
+func (s *store) remember(k answerKey, body []byte) {
+	if len(body) > maxAnswerBytes {
+		return
+	}
+	if len(s.answers) >= maxAnswers {
+		s.changed() // many distinct queries: start over rather than track age
+	}
+	if s.answers == nil {
+		s.answers = map[answerKey][]byte{}
+	}
+	s.answers[k] = body[:len(body):len(body)]
+	s.answerBytes += len(body)
 }
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -132,6 +177,9 @@ var seedTime = time.Date(2024, 1, 15, 9, 30, 0, 0, time.UTC)
 
 // sfDateTime formats a datetime field as the REST API does.
 func sfDateTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000+0000") }
+
+// websiteName drops from a company's name what a host name cannot hold.
+var websiteName = strings.NewReplacer(" ", "", "&", "", ",", "", ".", "")
 
 func newStore() *store {
 	s := &store{records: map[string][]*record{}, byID: map[string]*record{}, seq: map[string]int{}}
@@ -177,7 +225,7 @@ func newStore() *store {
 			"Name": a.name, "Type": a.typ, "Industry": a.industry,
 			"BillingCity": a.city, "BillingCountry": a.country,
 			"Phone":   fmt.Sprintf("(%03d) %03d-%04d", 200+i*7%700, 555, 1000+i*373%9000),
-			"Website": "www." + strings.ToLower(strings.NewReplacer(" ", "", "&", "", ",", "", ".", "").Replace(a.name)) + ".com",
+			"Website": "www." + strings.ToLower(websiteName.Replace(a.name)) + ".com",
 		}, at(i))
 		if a.revenue > 0 {
 			r.values["AnnualRevenue"] = javaDouble(a.revenue)
@@ -238,6 +286,7 @@ func (s *store) add(typeName string, values map[string]any, when string) *record
 	r.recompute()
 	s.records[t.name] = append(s.records[t.name], r)
 	s.byID[id15(r.id)] = r
+	s.changed()
 	return r
 }
 
@@ -253,6 +302,7 @@ func (s *store) find(t *sobjectType, id string) (*record, bool) {
 }
 
 func (s *store) remove(r *record) {
+	s.changed()
 	delete(s.byID, id15(r.id))
 	list := s.records[r.typ.name]
 	for i, o := range list {

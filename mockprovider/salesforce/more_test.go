@@ -352,7 +352,7 @@ func TestRecords(t *testing.T) {
 	}
 	// Reset brings the seeded data back and forgets the created record.
 	m.p.Reset()
-	if got := len(m.d.store.records["Account"]); got != 25 {
+	if got := len(m.d.data().records["Account"]); got != 25 {
 		t.Errorf("%d accounts after Reset, want 25", got)
 	}
 }

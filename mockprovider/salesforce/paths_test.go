@@ -93,7 +93,7 @@ func TestSearchFindsCreated(t *testing.T) {
 		t.Fatalf("create: %d %s", resp.StatusCode, body)
 	}
 	resp, body := m.get("/services/data/v67.0/search?q="+url.QueryEscape("FIND {zephyr} RETURNING Account(Name)"), at)
-	if resp.StatusCode != 200 || string(body) != `{"searchRecords":[{"attributes":{"type":"Account","url":"/services/data/v67.0/sobjects/Account/`+m.d.store.records["Account"][len(m.d.store.records["Account"])-1].id+`"},"Name":"Zephyr Robotics"}]}` {
+	if resp.StatusCode != 200 || string(body) != `{"searchRecords":[{"attributes":{"type":"Account","url":"/services/data/v67.0/sobjects/Account/`+m.d.data().records["Account"][len(m.d.data().records["Account"])-1].id+`"},"Name":"Zephyr Robotics"}]}` {
 		t.Errorf("search: %d %s", resp.StatusCode, body)
 	}
 }

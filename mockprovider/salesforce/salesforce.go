@@ -7,6 +7,7 @@ package salesforce
 
 import (
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,12 +81,16 @@ type Dialect struct {
 	opt     Options
 	version int // newest API version, major part
 
+	// macMu guards macs, the HMAC of each client secret (signature).
+	macMu sync.Mutex
+	macs  map[string]hash.Hash
+
 	mu         sync.Mutex
 	refreshes  int
 	moved      bool
 	apiUsage   int
 	codes      map[string]*authCode
-	store      *store
+	org        *store // nil until data seeds it
 	cursors    map[string]*cursor
 	cursorN    int
 	browserSeq int
@@ -229,10 +234,21 @@ func (d *Dialect) Reset() {
 	d.moved = false
 	d.apiUsage = 0
 	d.codes = map[string]*authCode{}
-	d.store = newStore()
+	d.org = nil // seeded on first use: most runs never call the API
 	d.cursors = map[string]*cursor{}
 	d.cursorN = 0
 	d.browserSeq = 0
+}
+
+// data returns the org's records, seeding them on first use; d.mu is
+// held. Seeding takes a fraction of a millisecond, which serve's start-up
+// and every Reset (a provider loads its dialect once to check a scenario
+// and again to serve it) no longer pay.
+func (d *Dialect) data() *store {
+	if d.org == nil {
+		d.org = newStore()
+	}
+	return d.org
 }
 
 // instanceHost returns the org's current instance host.

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
@@ -17,15 +18,21 @@ import (
 // {"searchRecords":[...]}, the shape of API version 37.0 and later (REST
 // API guide, "Search"); records come type by type in RETURNING order.
 
-var sosl = regexp.MustCompile(`(?is)^\s*FIND\s+\{((?:[^}\\]|\\.)*)\}` +
-	`(?:\s+IN\s+(ALL|NAME|EMAIL|PHONE)\s+FIELDS)?` +
-	`(?:\s+RETURNING\s+(.+?))?` +
-	`(?:\s+LIMIT\s+(\d+))?\s*$`)
+// Patterns are compiled on first use, not when the package initialises:
+// every command of the binary pays its packages' initialisation at start.
+var sosl = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)^\s*FIND\s+\{((?:[^}\\]|\\.)*)\}` +
+		`(?:\s+IN\s+(ALL|NAME|EMAIL|PHONE)\s+FIELDS)?` +
+		`(?:\s+RETURNING\s+(.+?))?` +
+		`(?:\s+LIMIT\s+(\d+))?\s*$`)
+})
 
 // returningItem is one type of a RETURNING clause: Account(Id, Name LIMIT 5).
-var returningItem = regexp.MustCompile(`(?is)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*?)\s*\))?\s*$`)
+var returningItem = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?is)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*?)\s*\))?\s*$`)
+})
 
-var itemLimit = regexp.MustCompile(`(?is)\s+LIMIT\s+(\d+)\s*$`)
+var itemLimit = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)\s+LIMIT\s+(\d+)\s*$`) })
 
 // searchScope says which fields a search term is matched against.
 type searchScope string
@@ -63,7 +70,7 @@ func (d *Dialect) search(x *mockprovider.Exchange, ver string) *mockprovider.Res
 	if strings.TrimSpace(q) == "" {
 		return d.fail("MALFORMED_SEARCH")
 	}
-	m := sosl.FindStringSubmatch(q)
+	m := sosl().FindStringSubmatch(q)
 	if m == nil {
 		if !strings.Contains(q, "{") {
 			return d.fail("MALFORMED_SEARCH")
@@ -75,7 +82,7 @@ func (d *Dialect) search(x *mockprovider.Exchange, ver string) *mockprovider.Res
 	var targets []searchTarget
 	if m[3] != "" {
 		for _, part := range splitTopLevel(m[3]) {
-			im := returningItem.FindStringSubmatch(part)
+			im := returningItem().FindStringSubmatch(part)
 			if im == nil {
 				return d.failWith("MALFORMED_SEARCH", soqlError(q, strings.TrimSpace(part), fmt.Sprintf("unexpected token: '%s'", strings.TrimSpace(part))))
 			}
@@ -85,9 +92,9 @@ func (d *Dialect) search(x *mockprovider.Exchange, ver string) *mockprovider.Res
 			}
 			st := searchTarget{t: t, limit: maxSearchRecords}
 			list := im[2]
-			if lm := itemLimit.FindStringSubmatch(" " + list); lm != nil {
+			if lm := itemLimit().FindStringSubmatch(" " + list); lm != nil {
 				st.limit, _ = strconv.Atoi(lm[1])
-				list = strings.TrimSpace(itemLimit.ReplaceAllString(" "+list, ""))
+				list = strings.TrimSpace(itemLimit().ReplaceAllString(" "+list, ""))
 			}
 			for _, name := range strings.Split(list, ",") {
 				name = strings.TrimSpace(name)
@@ -178,7 +185,7 @@ func (d *Dialect) searchAnswer(ver, term string, scope searchScope, targets []se
 			fields = []fieldDef{{name: "Id"}}
 		}
 		n := 0
-		for _, r := range d.store.records[st.t.name] {
+		for _, r := range d.data().records[st.t.name] {
 			if len(records) >= limit || n >= st.limit {
 				break
 			}

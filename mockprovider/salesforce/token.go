@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash"
 	"html"
 	"net/http"
 	"net/url"
@@ -186,12 +187,13 @@ func (d *Dialect) tokenSuccess(x *mockprovider.Exchange, g mockprovider.Grant, c
 	id := d.identityURL(x)
 	issuedAt := strconv.FormatInt(g.IssuedAt.UnixMilli(), 10)
 	secret := clientSecret(x, clientID)
-	o := object{{"access_token", g.Access.Value}}
+	o := make(object, 1, 10)
+	o[0] = field{"access_token", g.Access.Value}
 	if withRefresh {
 		o = append(o, field{"refresh_token", g.Refresh.Value})
 		x.Issued = append(x.Issued, g.Refresh.Label)
 	}
-	o = append(o, field{"signature", Signature(secret, id, issuedAt)}, field{"scope", g.Scope})
+	o = append(o, field{"signature", d.signature(secret, id, issuedAt)}, field{"scope", g.Scope})
 	if hasScope(g.Scope, "openid") {
 		o = append(o, field{"id_token", d.idToken(x, g, clientID, secret)})
 	}
@@ -201,26 +203,27 @@ func (d *Dialect) tokenSuccess(x *mockprovider.Exchange, g mockprovider.Grant, c
 		field{"token_type", "Bearer"},
 		field{"issued_at", issuedAt},
 	)
-	h := http.Header{
-		"Cache-Control":             {cacheControlLong},
-		"Expires":                   {expiresEpoch},
-		"Strict-Transport-Security": {hstsLogin},
-		"X-Content-Type-Options":    {"nosniff"},
-		hdrXSSProtection:            {"1; mode=block"},
-		"Vary":                      {"Accept-Encoding"},
-		"Set-Cookie":                {d.browserID(x)},
-	}
+	// One array for the values, as in apiHeader.
+	v := [...]string{cacheControlLong, expiresEpoch, hstsLogin, "nosniff", "1; mode=block", "Accept-Encoding", d.browserID(x), ""}
+	h := make(http.Header, 8)
+	h["Cache-Control"] = v[0:1:1]
+	h["Expires"] = v[1:2:2]
+	h["Strict-Transport-Security"] = v[2:3:3]
+	h["X-Content-Type-Options"] = v[3:4:4]
+	h[hdrXSSProtection] = v[4:5:5]
+	h["Vary"] = v[5:6:6]
+	h["Set-Cookie"] = v[6:7:7]
 	var body []byte
 	switch responseFormat(x) {
 	case "urlencoded":
-		h["Content-Type"] = []string{contentTypeForm}
+		v[7] = contentTypeForm
 		parts := make([]string, len(o))
 		for i, f := range o {
 			parts[i] = url.QueryEscape(f.k) + "=" + url.QueryEscape(f.v.(string))
 		}
 		body = []byte(strings.Join(parts, "&"))
 	case "xml":
-		h["Content-Type"] = []string{contentTypeXML}
+		v[7] = contentTypeXML
 		var b strings.Builder
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><OAuth>`)
 		for _, f := range o {
@@ -231,9 +234,10 @@ func (d *Dialect) tokenSuccess(x *mockprovider.Exchange, g mockprovider.Grant, c
 		b.WriteString("</OAuth>")
 		body = []byte(b.String())
 	default:
-		h["Content-Type"] = []string{contentTypeJSON}
+		v[7] = contentTypeJSON
 		body = marshal(o)
 	}
+	h["Content-Type"] = v[7:8:8]
 	return &mockprovider.Response{Status: http.StatusOK, Header: h, Body: body}
 }
 
@@ -244,6 +248,27 @@ func Signature(clientSecret, id, issuedAt string) string {
 	m := hmac.New(sha256.New, []byte(clientSecret))
 	m.Write([]byte(id + issuedAt))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// signature is Signature with the HMAC of each client secret kept, since
+// every refresh signs: making the HMAC was most of the signature's
+// allocations.
+func (d *Dialect) signature(clientSecret, id, issuedAt string) string {
+	d.macMu.Lock()
+	m, ok := d.macs[clientSecret]
+	if !ok {
+		if d.macs == nil || len(d.macs) >= 16 { // a scenario registers a few clients
+			d.macs = map[string]hash.Hash{}
+		}
+		m = hmac.New(sha256.New, []byte(clientSecret))
+		d.macs[clientSecret] = m
+	}
+	m.Reset()
+	m.Write([]byte(id + issuedAt))
+	var sum [sha256.Size]byte
+	mac := m.Sum(sum[:0])
+	d.macMu.Unlock()
+	return base64.StdEncoding.EncodeToString(mac)
 }
 
 func clientSecret(x *mockprovider.Exchange, clientID string) string {

@@ -1,8 +1,10 @@
 // Command loadgen measures a running "refreshproof serve": refresh
 // throughput with many clients, each chaining refreshes on its own token
-// family, and the time from starting serve to its first answered refresh.
+// family, authenticated API calls, and the time from starting serve to
+// its first answered refresh.
 //
 //	go run ./internal/tools/loadgen throughput -concurrency 32 -duration 10s -provider microsoft
+//	go run ./internal/tools/loadgen api -concurrency 32 -duration 10s -provider salesforce
 //	go run ./internal/tools/loadgen startup -runs 10 -provider salesforce
 //
 // Both start the serve binary themselves (build it first:
@@ -34,6 +36,7 @@ import (
 type info struct {
 	Provider     string `json:"provider"`
 	TokenURL     string `json:"tokenUrl"`
+	APIURL       string `json:"apiUrl"`
 	AdminURL     string `json:"adminUrl"`
 	CAFile       string `json:"caFile"`
 	ClientID     string `json:"clientId"`
@@ -43,7 +46,7 @@ type info struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: loadgen throughput|startup [flags]")
+		fmt.Fprintln(os.Stderr, "usage: loadgen throughput|api|startup [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -64,6 +67,8 @@ func main() {
 	switch os.Args[1] {
 	case "throughput":
 		err = throughput(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet}, *conc, *dur, *window)
+	case "api":
+		err = apiCalls(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet}, *conc, *dur)
 	case "startup":
 		err = startup(serveArgs{*bin, *provider, *scenario, true, *quiet}, *runs)
 	default:
@@ -176,6 +181,33 @@ func refresh(c *http.Client, in info, rt string) (string, error) {
 	return rt, nil
 }
 
+// families mints one token family per client, as many independent
+// accounts, and returns each one's refresh and access token.
+func families(c *http.Client, in info, n int) (rts, ats []string, err error) {
+	rts, ats = make([]string, n), make([]string, n)
+	for i := range rts {
+		resp, err := c.Post(in.AdminURL+"families", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			return nil, nil, err
+		}
+		var g struct {
+			Access struct {
+				Value string `json:"value"`
+			} `json:"access"`
+			Refresh struct {
+				Value string `json:"value"`
+			} `json:"refresh"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&g)
+		resp.Body.Close()
+		if err != nil || g.Refresh.Value == "" || g.Access.Value == "" {
+			return nil, nil, fmt.Errorf("minting family %d: %v", i, err)
+		}
+		rts[i], ats[i] = g.Refresh.Value, g.Access.Value
+	}
+	return rts, ats, nil
+}
+
 func throughput(sa serveArgs, conc int, dur, window time.Duration) error {
 	cmd, in, err := start(sa)
 	if err != nil {
@@ -186,24 +218,9 @@ func throughput(sa serveArgs, conc int, dur, window time.Duration) error {
 	if err != nil {
 		return err
 	}
-	// One family per client, as many independent accounts.
-	rts := make([]string, conc)
-	for i := range rts {
-		resp, err := c.Post(in.AdminURL+"families", "application/json", strings.NewReader("{}"))
-		if err != nil {
-			return err
-		}
-		var g struct {
-			Refresh struct {
-				Value string `json:"value"`
-			} `json:"refresh"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&g)
-		resp.Body.Close()
-		if err != nil || g.Refresh.Value == "" {
-			return fmt.Errorf("minting family %d: %v", i, err)
-		}
-		rts[i] = g.Refresh.Value
+	rts, _, err := families(c, in, conc)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
@@ -263,23 +280,151 @@ func throughput(sa serveArgs, conc int, dur, window time.Duration) error {
 		_, hwm := memory(cmd.Process.Pid)
 		fmt.Printf("first-window=%.0f/s last-window=%.0f/s last/first=%.3f peak-rss=%.1fMiB\n", rates[0], rates[len(rates)-1], rates[len(rates)-1]/rates[0], hwm)
 	}
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	q := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
-		}
-		return all[int(p*float64(len(all)-1))]
-	}
+	all := sorted(lat)
+	q := func(p float64) time.Duration { return quantile(all, p) }
 	fmt.Printf("provider=%s tls=%v concurrency=%d duration=%s refreshes=%d failed=%d throughput=%.0f/s p50=%s p99=%s\n",
 		sa.provider, sa.tls, conc, elapsed.Round(time.Millisecond), ok.Load(), failed.Load(), float64(ok.Load())/elapsed.Seconds(), q(0.5), q(0.99))
 	if e, _ := firstErr.Load().(error); e != nil {
 		return fmt.Errorf("first failure: %w", e)
 	}
 	return nil
+}
+
+// apiPath is the authenticated call each provider's clients make: the
+// same SOQL query peerbench sends to Salesforce, the signed-in user on
+// Microsoft Graph.
+func apiPath(provider string) string {
+	if provider == "salesforce" {
+		return "/query?q=" + url.QueryEscape("SELECT Id, Name FROM Account LIMIT 5")
+	}
+	return "/me"
+}
+
+// apiCalls has each client call the API with its own access token for
+// dur, and prints the rate, the latency and serve's CPU time per call.
+func apiCalls(sa serveArgs, conc int, dur time.Duration) error {
+	cmd, in, err := start(sa)
+	if err != nil {
+		return err
+	}
+	defer stop(cmd)
+	c, err := client(in, conc)
+	if err != nil {
+		return err
+	}
+	_, ats, err := families(c, in, conc)
+	if err != nil {
+		return err
+	}
+	target := in.APIURL + apiPath(sa.provider)
+	call := func(at string) error {
+		req, err := http.NewRequest(http.MethodGet, target, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+at)
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("API call answered %d", resp.StatusCode)
+		}
+		return nil
+	}
+	// A second of warm-up, not counted: connections open.
+	warm, cancelWarm := context.WithTimeout(context.Background(), time.Second)
+	var wg sync.WaitGroup
+	for i := range ats {
+		wg.Go(func() {
+			for warm.Err() == nil {
+				if call(ats[i]) != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	cancelWarm()
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	var ok, failed atomic.Int64
+	var firstErr atomic.Value
+	lat := make([][]time.Duration, conc)
+	cpu0 := cpuTime(cmd.Process.Pid)
+	begin := time.Now()
+	for i := range ats {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if err := call(ats[i]); err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+					time.Sleep(time.Millisecond) // a failing client must not spin
+					continue
+				}
+				lat[i] = append(lat[i], time.Since(t0))
+				ok.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	used := cpuTime(cmd.Process.Pid) - cpu0
+	all := sorted(lat)
+	var perCall time.Duration
+	if n := ok.Load(); n > 0 {
+		perCall = used / time.Duration(n)
+	}
+	fmt.Printf("provider=%s tls=%v concurrency=%d duration=%s calls=%d failed=%d throughput=%.0f/s p50=%s p99=%s server-cpu-per-call=%s\n",
+		sa.provider, sa.tls, conc, elapsed.Round(time.Millisecond), ok.Load(), failed.Load(), float64(ok.Load())/elapsed.Seconds(),
+		quantile(all, 0.5), quantile(all, 0.99), perCall)
+	if e, _ := firstErr.Load().(error); e != nil {
+		return fmt.Errorf("first failure: %w", e)
+	}
+	return nil
+}
+
+// sorted merges the clients' latencies in ascending order.
+func sorted(lat [][]time.Duration) []time.Duration {
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	return all
+}
+
+func quantile(all []time.Duration, p float64) time.Duration {
+	if len(all) == 0 {
+		return 0
+	}
+	return all[int(p*float64(len(all)-1))]
+}
+
+// cpuTime reads serve's user and system time from /proc/PID/stat, in
+// clock ticks of 10 ms (USER_HZ is 100 on Linux).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: fields count
+	// from after its closing parenthesis.
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func startup(sa serveArgs, runs int) error {

@@ -6,6 +6,7 @@
 //
 //	go run ./internal/tools/peerbench              # from the repository root
 //	go run ./internal/tools/peerbench -reps 5 -duration 20s -only refreshproof,mountebank
+//	go run ./internal/tools/peerbench -before /tmp/refreshproof-main   # a change against its base
 //
 // It installs the peers from their package registries into a cache
 // directory (npm packages there, a small Go launcher for mockoidc built
@@ -46,6 +47,7 @@ func run() int {
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "load time per measurement (refresh, then API)")
 	flag.DurationVar(&cfg.startTimeout, "start-timeout", 90*time.Second, "how long a peer may take to answer its first refresh")
 	only := flag.String("only", "", "comma-separated peers to run (default: all)")
+	before := flag.String("before", "", `also measure this refreshproof binary (built from an earlier commit) as "refreshproof before", interleaved with the rest`)
 	flag.Parse()
 	if cfg.reps < 1 || cfg.clients < 1 || cfg.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "peerbench: -reps and -clients must be at least 1 and -duration positive")
@@ -70,7 +72,19 @@ func run() int {
 	defer stop()
 	defer stopAll() // whatever is still running, also after an error
 
-	peers := allPeers()
+	if *before != "" {
+		abs, err := filepath.Abs(*before)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "peerbench: -before:", err)
+			return 2
+		}
+		if _, err := os.Stat(abs); err != nil {
+			fmt.Fprintln(os.Stderr, "peerbench: -before:", err)
+			return 2
+		}
+		*before = abs
+	}
+	peers := allPeers(*before)
 	if *only != "" {
 		want := map[string]bool{}
 		for _, n := range strings.Split(*only, ",") {

@@ -104,3 +104,20 @@ func TestMarkdownRatios(t *testing.T) {
 		}
 	}
 }
+
+// TestBeforePeers: -before adds the earlier binary next to refreshproof,
+// loaded and TLS start-up alike; without it neither is there.
+func TestBeforePeers(t *testing.T) {
+	names := func(ps []*peer) string { return peerNames(ps) }
+	if got := names(allPeers("")); strings.Contains(got, "before") {
+		t.Errorf("peers without -before: %s", got)
+	}
+	ps := allPeers("/tmp/refreshproof-base")
+	if ps[0].name != "refreshproof" || ps[1].name != "refreshproof before" || ps[1].startupOnly {
+		t.Errorf("peers: %s; want refreshproof, then refreshproof before, loaded", names(ps))
+	}
+	last := ps[len(ps)-1]
+	if last.name != "refreshproof before --tls" || !last.startupOnly {
+		t.Errorf("last peer %q (start-up only %v), want refreshproof before --tls, start-up only", last.name, last.startupOnly)
+	}
+}

@@ -61,9 +61,12 @@ func stdForm(rt string) url.Values {
 	return url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {benchClient}, "client_secret": {benchSecret}}
 }
 
-func allPeers() []*peer {
-	return []*peer{
-		refreshproofPeer("refreshproof", false),
+// allPeers lists every peer. before, when set, is another refreshproof
+// binary (one built from an earlier commit) measured as "refreshproof
+// before", so that a change is compared with its base in one run.
+func allPeers(before string) []*peer {
+	peers := []*peer{
+		refreshproofPeer("refreshproof", false, ""),
 		{
 			name: "mountebank", refresh: "rotation + reuse rejection (family revoked), in an injected JS function", api: "bearer checked against issued tokens",
 			install: npmInstall("mountebank", "mountebank@2.9.1"), launch: launchMountebank,
@@ -84,12 +87,17 @@ func allPeers() []*peer {
 			name: "mockoidc", refresh: "signed JWT refresh token verified; not rotated (the same one is returned), no reuse rejection", api: "userinfo, JWT verified",
 			install: installMockoidc, launch: launchMockoidc,
 		},
-		refreshproofPeer("refreshproof --tls", true),
+		refreshproofPeer("refreshproof --tls", true, ""),
 		{
 			name: "net/http TLS baseline", refresh: "a fixed token answer", api: "-", startupOnly: true,
 			install: installBaseline, launch: launchBaseline,
 		},
 	}
+	if before != "" {
+		peers = append(peers[:1], append([]*peer{refreshproofPeer("refreshproof before", false, before)}, peers[1:]...)...)
+		peers = append(peers, refreshproofPeer("refreshproof before --tls", true, before))
+	}
+	return peers
 }
 
 // logFile is where a peer's output goes: a file costs the server what a
@@ -123,16 +131,26 @@ func plainClient(conns int) *http.Client {
 
 // ---- refreshproof
 
-func refreshproofPeer(name string, tls bool) *peer {
+// refreshproofPeer is serve, built from the working tree into the cache,
+// or the binary prebuilt when set.
+func refreshproofPeer(name string, tls bool, prebuilt string) *peer {
 	p := &peer{name: name, refresh: "rotation + reuse detection (salesforce/rotation-reuse-detected), exchange log on", api: "bearer checked against the authority (Salesforce query)"}
 	if tls {
 		p.refresh = "the same, with --tls (a CA and certificate made at start)"
 		p.startupOnly = true
 	}
+	binary := func(cache string) string {
+		if prebuilt != "" {
+			return prebuilt
+		}
+		return filepath.Join(cache, "refreshproof")
+	}
 	p.install = func(ctx context.Context, cache string) (string, error) {
-		bin := filepath.Join(cache, "refreshproof")
-		if err := runLogged(ctx, ".", nil, "go", "build", "-o", bin, "./cmd/refreshproof"); err != nil {
-			return "", err
+		bin := binary(cache)
+		if prebuilt == "" {
+			if err := runLogged(ctx, ".", nil, "go", "build", "-o", bin, "./cmd/refreshproof"); err != nil {
+				return "", err
+			}
 		}
 		out, err := exec.CommandContext(ctx, bin, "version").Output()
 		if err != nil {
@@ -145,7 +163,7 @@ func refreshproofPeer(name string, tls bool) *peer {
 		if tls {
 			args = append(args, "--tls")
 		}
-		pr, log, err := spawn(cache, name, cache, true, filepath.Join(cache, "refreshproof"), args...)
+		pr, log, err := spawn(cache, name, cache, true, binary(cache), args...)
 		if err != nil {
 			return nil, err
 		}
