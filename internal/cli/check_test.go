@@ -457,3 +457,24 @@ func TestCheckClientTimeout(t *testing.T) {
 		t.Fatalf("the compliant example: exit %d\n%s", code, out)
 	}
 }
+
+// TestCheckNotReady: a component whose code cannot load is not judged:
+// check exits 2 with the cause (the file and line Node printed) and no
+// rule passes or fails.
+func TestCheckNotReady(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a node component; skipped with -short")
+	}
+	dir := filepath.Join("..", "..", "harness", "testdata", "notready")
+	code, stdout, stderr := run(t, "check", dir, "--provider", "salesforce", "--action", "syntaxError", "-s", "expired-access-token")
+	if code != 2 {
+		t.Fatalf("exit code %d, want 2\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	out := stdout + stderr
+	if !strings.Contains(out, "syntaxError.js") {
+		t.Errorf("the cause does not name the file:\n%s", out)
+	}
+	if strings.Contains(out, "FAIL R") || strings.Contains(out, "PASSED") {
+		t.Errorf("a component that never ran was judged:\n%s", out)
+	}
+}
