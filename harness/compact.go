@@ -51,14 +51,7 @@ func (t *Trace) Compact(keep int, cite []int64) bool {
 
 	// The journal, one message's range at a time (and what lies outside
 	// every message, as one more group).
-	group := func(seq int64) int {
-		for i := range t.Messages {
-			if m := &t.Messages[i]; seq > m.JournalFrom && seq <= m.JournalTo {
-				return m.Index
-			}
-		}
-		return -1
-	}
+	group := t.MessageAt
 	size := map[int]int{}
 	for i := range t.Journal {
 		size[group(t.Journal[i].Seq)]++

@@ -233,6 +233,17 @@ func (t *Trace) Redact(r *mockprovider.Redactor) {
 	t.Redacted = true
 }
 
+// MessageAt returns the index of the message whose journal range holds
+// seq, or -1 when the exchange happened outside every message.
+func (t *Trace) MessageAt(seq int64) int {
+	for i := range t.Messages {
+		if m := &t.Messages[i]; m.JournalFrom < seq && seq <= m.JournalTo {
+			return m.Index
+		}
+	}
+	return -1
+}
+
 // Ref is the scenario's reference in reports and verdicts:
 // "salesforce/rotation".
 func (s TraceScenario) Ref() string { return s.Provider + "/" + s.Name }

@@ -84,7 +84,7 @@ func entryStep(tr *harness.Trace, e *mockprovider.Entry, evidence []int64) step 
 		Issued:   strings.Join(e.Issued, ", "),
 		Note:     e.Note,
 		Evidence: slices.Contains(evidence, e.Seq),
-		Message:  messageOf(tr, e.Seq),
+		Message:  tr.MessageAt(e.Seq),
 	}
 	if e.Kind == mockprovider.KindPlatform && e.Note == "updateKeys" {
 		s.Request += " (updateKeys)"
@@ -137,15 +137,6 @@ func errorCode(body string) string {
 		return list[0].ErrorCode
 	}
 	return ""
-}
-
-func messageOf(tr *harness.Trace, seq int64) int {
-	for _, m := range tr.Messages {
-		if m.JournalFrom < seq && seq <= m.JournalTo {
-			return m.Index
-		}
-	}
-	return -1
 }
 
 // eventStep summarises an emitted event. updateKeys events are left out:
@@ -232,14 +223,14 @@ func involved(tr *harness.Trace, evidence []int64) func(*mockprovider.Entry) boo
 	msgs := map[int]bool{}
 	var loose []int64
 	for _, seq := range evidence {
-		if m := messageOf(tr, seq); m >= 0 {
+		if m := tr.MessageAt(seq); m >= 0 {
 			msgs[m] = true
 		} else {
 			loose = append(loose, seq)
 		}
 	}
 	return func(e *mockprovider.Entry) bool {
-		if msgs[messageOf(tr, e.Seq)] {
+		if msgs[tr.MessageAt(e.Seq)] {
 			return true
 		}
 		for _, s := range loose {

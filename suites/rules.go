@@ -311,7 +311,7 @@ func (v *view) withCounts(fs []Finding) []Finding {
 	for i := range fs {
 		noted := map[int]bool{}
 		for _, seq := range fs[i].Seqs {
-			m := v.messageOfSeq(seq)
+			m := v.tr.MessageAt(seq)
 			if m < 0 || noted[m] {
 				continue
 			}

@@ -711,17 +711,6 @@ func (v *view) firstKept(mm *harness.Message) int64 {
 	return mm.JournalTo + 1
 }
 
-// messageOfSeq returns the index of the message whose range holds seq,
-// or -1.
-func (v *view) messageOfSeq(seq int64) int {
-	for i := range v.tr.Messages {
-		if m := &v.tr.Messages[i]; seq > m.JournalFrom && seq <= m.JournalTo {
-			return m.Index
-		}
-	}
-	return -1
-}
-
 func seqs(es ...*mockprovider.Entry) []int64 {
 	var out []int64
 	seen := map[int64]bool{}
