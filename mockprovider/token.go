@@ -805,6 +805,28 @@ func (a *Authority) Tokens() []Token {
 	return out
 }
 
+// TokensPage returns at most limit of the tokens Tokens lists, from
+// offset on, and whether more follow.
+func (a *Authority) TokensPage(offset, limit int) (page []Token, more bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	for _, f := range a.order {
+		if offset >= len(f.tokens) {
+			offset -= len(f.tokens)
+			continue
+		}
+		for _, t := range f.tokens[offset:] {
+			if len(page) == limit {
+				return page, true
+			}
+			page = append(page, a.copyLocked(t, now))
+		}
+		offset = 0
+	}
+	return page, false
+}
+
 // Family is a summary of one token family.
 type Family struct {
 	ID       string    `json:"id"`
@@ -824,16 +846,39 @@ func (a *Authority) Families() []Family {
 	defer a.mu.Unlock()
 	out := make([]Family, 0, len(a.order))
 	for _, f := range a.order {
-		s := Family{ID: f.id, ClientID: f.clientID, Scope: f.scope, Created: f.created, Revoked: f.revoked, Tokens: f.issued}
-		if f.curAT != nil {
-			s.CurrentAccess = f.curAT.Label
-		}
-		if f.curRT != nil {
-			s.CurrentRefresh = f.curRT.Label
-		}
-		out = append(out, s)
+		out = append(out, f.summary())
 	}
 	return out
+}
+
+// FamiliesPage returns at most limit of the families Families lists,
+// from offset on, and whether more follow.
+func (a *Authority) FamiliesPage(offset, limit int) (page []Family, more bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if offset >= len(a.order) {
+		return nil, false
+	}
+	rest := a.order[offset:]
+	if len(rest) > limit {
+		rest, more = rest[:limit], true
+	}
+	page = make([]Family, 0, len(rest))
+	for _, f := range rest {
+		page = append(page, f.summary())
+	}
+	return page, more
+}
+
+func (f *family) summary() Family {
+	s := Family{ID: f.id, ClientID: f.clientID, Scope: f.scope, Created: f.created, Revoked: f.revoked, Tokens: f.issued}
+	if f.curAT != nil {
+		s.CurrentAccess = f.curAT.Label
+	}
+	if f.curRT != nil {
+		s.CurrentRefresh = f.curRT.Label
+	}
+	return s
 }
 
 // Issued counts the tokens issued since the last reset; it changes
