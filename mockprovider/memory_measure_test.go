@@ -43,12 +43,20 @@ func TestMeasureJournalMemory(t *testing.T) {
 	}
 	// One capacity per process: what an earlier one left on the heap
 	// would blur the next one's figures.
-	capacity, err := strconv.Atoi(env)
+	// CAP or CAP:BYTES, BYTES the journal's byte budget.
+	capText, bytesText, _ := strings.Cut(env, ":")
+	capacity, err := strconv.Atoi(capText)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var budget int64
+	if bytesText != "" {
+		if budget, err = strconv.ParseInt(bytesText, 10, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
 	{
-		p, err := New(fakeDialect{}, Config{Seed: 1, JournalCap: capacity})
+		p, err := New(fakeDialect{}, Config{Seed: 1, JournalCap: capacity, JournalBytes: budget})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +107,7 @@ func TestMeasureJournalMemory(t *testing.T) {
 		took := time.Since(start)
 		close(stop)
 		<-done
-		t.Logf("journal cap %d: kept %d of %d, heap %.1f MiB after 22,000 exchanges; full GET journal %.1f MiB in %d page(s), %v, peak heap %.1f MiB",
-			capacity, c.Total-c.Evicted, c.Total, float64(after-base)/(1<<20), float64(total)/(1<<20), pages, took.Round(time.Millisecond), float64(int64(peak.Load())-base)/(1<<20))
+		t.Logf("journal cap %d, budget %d: kept %d of %d, heap %.1f MiB after 22,000 exchanges; full GET journal %.1f MiB in %d page(s), %v, peak heap %.1f MiB",
+			capacity, budget, c.Total-c.Evicted, c.Total, float64(after-base)/(1<<20), float64(total)/(1<<20), pages, took.Round(time.Millisecond), float64(int64(peak.Load())-base)/(1<<20))
 	}
 }
