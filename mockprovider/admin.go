@@ -241,10 +241,13 @@ func (p *Provider) adminRoute(w http.ResponseWriter, r *http.Request, route stri
 			w.Header().Set("X-Next-After", next)
 		}
 		streamList(w, "counts", counts, "entries", len(entries), func(i int) any {
+			// Each entry, and its redacted copy, is let go once encoded.
+			e := entries[i]
+			entries[i] = Entry{}
 			if !show {
-				entries[i] = red.Entry(entries[i])
+				e = red.Entry(e)
 			}
-			return entries[i]
+			return e
 		}, next)
 	case "POST reset":
 		p.Reset()
