@@ -41,7 +41,7 @@ func FuzzUpdateKeys(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, policy uint8, patch bool) {
 		start := map[string]any{"oauth": map[string]any{"access_token": "AT1", "refresh_token": "RT1", "nested": map[string]any{"keep": true}}, "other": "kept"}
 		pl := &platform{accountID: "acc", user: "u", key: "k", policy: policies[int(policy)%len(policies)],
-			journal: mockprovider.NewJournal(0, 0), clock: &mockprovider.Clock{}, message: 0, keys: start}
+			journal: mockprovider.NewJournal(0, 0, 0), clock: &mockprovider.Clock{}, message: 0, keys: start}
 		before := decodeAny(t, pl.currentKeys())
 		method := http.MethodPut
 		if patch {

@@ -1,6 +1,7 @@
 package mockprovider
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,18 +19,26 @@ import (
 // The admin API, under AdminPrefix on every host:
 //
 //	GET  health                 provider, virtual time, journal counts
-//	GET  journal                ?kind=token,api&since=N&limit=N&reveal=true
+//	GET  journal                ?kind=token,api&after=N&limit=N&reveal=true (paged)
 //	POST reset                  start the scenario over
 //	GET  clock                  virtual time and offset
 //	POST clock/advance          {"by":"1h"} or ?by=1h
 //	PUT  scenario               a scenario (ScenarioLoader) or a JSON Config
 //	GET  config                 the configuration in force
-//	GET  tokens                 every token and its state (?reveal=true for values)
-//	GET  families               token families
+//	GET  tokens                 kept tokens and their states (?reveal=true for values; paged)
+//	GET  families               token families (paged)
 //	POST families               {"clientId":"…","scope":"…"}: mint a family (a new account)
 //	POST revoke                 {"token":"RT#1"} or {"family":"F#1"}
 //	POST expire                 {"token":"AT#1"}
 //	GET  ca.pem                 the CA certificate, when serving TLS
+//
+// Lists are paged and streamed: an answer holds at most limit items
+// (adminPageDefault unless asked, adminPageMax at most), encoded one by
+// one, and names the cursor of the next page in "next" and in the
+// X-Next-After (journal) or X-Next-Offset (tokens, families) header when
+// more follow. The journal's cursor is a sequence number (after=SEQ;
+// since=SEQ is the same), so pages neither skip nor repeat exchanges
+// while new ones come; the others' is an offset into the list.
 //
 // Secrets are redacted unless reveal=true; minting a family returns its
 // token values, since the caller needs them. POST and PUT need a JSON
@@ -55,6 +65,69 @@ func writeJSON(w http.ResponseWriter, status int, v any) []byte {
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	return b
+}
+
+// Page sizes of the admin API's lists: the default keeps a page of
+// journal entries with cut bodies to a few MiB of JSON, the maximum to a
+// few tens.
+const (
+	adminPageDefault = 1000
+	adminPageMax     = 10000
+)
+
+// pageLimit reads a list's limit parameter.
+func pageLimit(q url.Values) (int, *adminError) {
+	s := q.Get("limit")
+	if s == "" {
+		return adminPageDefault, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > adminPageMax {
+		return 0, &adminError{Error: fmt.Sprintf("limit must be a number from 1 to %d", adminPageMax), Hint: fmt.Sprintf(`page through longer lists with the answer's "next" (default page %d)`, adminPageDefault)}
+	}
+	return n, nil
+}
+
+// streamList writes {"head": headValue, "name": [items], "next": N}
+// item by item, as writeJSON would lay it out, so that a long list is
+// never one buffer: only the page's item being encoded and a write
+// buffer are held at a time. head is left out when empty, next when
+// there is no next page.
+func streamList(w http.ResponseWriter, head string, headValue any, name string, n int, item func(i int) any, next string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	defer bw.Flush()
+	bw.WriteString("{\n")
+	if head != "" {
+		b, _ := json.MarshalIndent(headValue, "  ", "  ")
+		fmt.Fprintf(bw, "  %q: %s,\n", head, b)
+	}
+	fmt.Fprintf(bw, "  %q: [", name)
+	for i := range n {
+		b, err := json.MarshalIndent(item(i), "    ", "  ")
+		if err != nil {
+			// The status is sent; an answer cut short is the only
+			// way left to say so.
+			return
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		if _, err := bw.Write(b); err != nil {
+			return // the client went away
+		}
+	}
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteByte(']')
+	if next != "" {
+		fmt.Fprintf(bw, ",\n  \"next\": %s", next)
+	}
+	bw.WriteString("\n}\n")
 }
 
 func reveal(r *http.Request) bool {
@@ -137,27 +210,45 @@ func (p *Provider) adminRoute(w http.ResponseWriter, r *http.Request, route stri
 				f.Kinds = append(f.Kinds, Kind(k))
 			}
 		}
-		var err error
-		if s := q.Get("since"); s != "" {
-			if f.Since, err = strconv.ParseInt(s, 10, 64); err != nil {
-				writeJSON(w, 400, adminError{Error: "since must be a sequence number"})
+		after, since := q.Get("after"), q.Get("since")
+		if after != "" && since != "" && after != since {
+			writeJSON(w, 400, adminError{Error: "after and since are the same cursor; give one"})
+			return
+		}
+		if after == "" {
+			after = since
+		}
+		if after != "" {
+			var err error
+			if f.Since, err = strconv.ParseInt(after, 10, 64); err != nil || f.Since < 0 {
+				writeJSON(w, 400, adminError{Error: "after (or since) must be a sequence number", Hint: `the "next" of the previous page, or 0`})
 				return
 			}
 		}
-		if s := q.Get("limit"); s != "" {
-			if f.Limit, err = strconv.Atoi(s); err != nil || f.Limit < 0 {
-				writeJSON(w, 400, adminError{Error: "limit must be a non-negative number"})
-				return
-			}
+		limit, bad := pageLimit(q)
+		if bad != nil {
+			writeJSON(w, 400, *bad)
+			return
 		}
-		entries := p.Journal().Entries(f)
-		if !reveal(r) {
-			red := p.Redactor()
-			for i := range entries {
-				entries[i] = red.Entry(entries[i])
-			}
+		j := p.Journal()
+		counts := j.Counts()
+		entries, more := j.Page(f, limit)
+		red := p.Redactor()
+		show := reveal(r)
+		next := ""
+		if more {
+			next = strconv.FormatInt(entries[len(entries)-1].Seq, 10)
+			w.Header().Set("X-Next-After", next)
 		}
-		writeJSON(w, 200, map[string]any{"counts": p.Journal().Counts(), "entries": entries})
+		streamList(w, "counts", counts, "entries", len(entries), func(i int) any {
+			// Each entry, and its redacted copy, is let go once encoded.
+			e := entries[i]
+			entries[i] = Entry{}
+			if !show {
+				e = red.Entry(e)
+			}
+			return e
+		}, next)
 	case "POST reset":
 		p.Reset()
 		writeJSON(w, 200, map[string]any{"status": "reset"})
@@ -196,16 +287,50 @@ func (p *Provider) adminRoute(w http.ResponseWriter, r *http.Request, route stri
 			cfg.Clients = cl
 		}
 		writeJSON(w, 200, cfg)
-	case "GET tokens":
-		toks := p.Authority().Tokens()
-		if !reveal(r) {
-			for i := range toks {
-				toks[i].Value = "[" + toks[i].Label + "]"
+	case "GET tokens", "GET families":
+		offset := 0
+		if o := q.Get("offset"); o != "" {
+			var err error
+			if offset, err = strconv.Atoi(o); err != nil || offset < 0 {
+				writeJSON(w, 400, adminError{Error: "offset must be a non-negative number", Hint: `the "next" of the previous page, or 0`})
+				return
 			}
 		}
-		writeJSON(w, 200, map[string]any{"tokens": toks})
-	case "GET families":
-		writeJSON(w, 200, map[string]any{"families": p.Authority().Families()})
+		limit, bad := pageLimit(q)
+		if bad != nil {
+			writeJSON(w, 400, *bad)
+			return
+		}
+		a := p.Authority()
+		var (
+			n    int
+			item func(int) any
+			more bool
+			name string
+		)
+		if route == "GET tokens" {
+			var toks []Token
+			toks, more = a.TokensPage(offset, limit)
+			show := reveal(r)
+			n, name = len(toks), "tokens"
+			item = func(i int) any {
+				if !show {
+					toks[i].Value = "[" + toks[i].Label + "]"
+				}
+				return toks[i]
+			}
+		} else {
+			var fams []Family
+			fams, more = a.FamiliesPage(offset, limit)
+			n, name = len(fams), "families"
+			item = func(i int) any { return fams[i] }
+		}
+		next := ""
+		if more {
+			next = strconv.Itoa(offset + n)
+			w.Header().Set("X-Next-Offset", next)
+		}
+		streamList(w, "", nil, name, n, item, next)
 	case "POST families":
 		var req struct {
 			ClientID string `json:"clientId"`

@@ -46,7 +46,7 @@ func TestAdminAPI(t *testing.T) {
 		{"health", "GET", "health", "", 200, `"provider": "fake"`, ""},
 		{"journal redacted", "GET", "journal?kind=token", "", 200, "[RT#1]", g.Refresh.Value},
 		{"journal revealed", "GET", "journal?kind=token&reveal=true", "", 200, g.Refresh.Value, ""},
-		{"journal bad since", "GET", "journal?since=x", "", 400, "since must be", ""},
+		{"journal bad since", "GET", "journal?since=x", "", 400, "must be a sequence number", ""},
 		{"advance by body", "POST", "clock/advance", `{"by":"2h"}`, 200, `"offset": "2h0m0s"`, ""},
 		{"advance by query", "POST", "clock/advance?by=1d", "", 200, `"offset": "26h0m0s"`, ""},
 		{"advance bad", "POST", "clock/advance", `{"by":"soon"}`, 400, "bad duration", ""},

@@ -47,7 +47,7 @@ func BenchmarkRedactorAdd(b *testing.B) {
 
 // BenchmarkJournalAppend appends a refresh exchange to a full journal.
 func BenchmarkJournalAppend(b *testing.B) {
-	j := NewJournal(1000, 0)
+	j := NewJournal(1000, 0, 0)
 	e := Entry{Time: time.Now(), Host: "login.salesforce.com", Method: "POST", Path: "/services/oauth2/token",
 		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: strings.Repeat("x", 250),
 		Kind: KindToken, Grant: "refresh_token", Status: 200, ResponseBody: strings.Repeat("y", 600), Issued: []string{"AT#2", "RT#2"}}

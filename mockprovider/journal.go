@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Kind classifies an exchange.
@@ -47,7 +49,11 @@ type Entry struct {
 	Query    string        `json:"query,omitempty"`
 	Header   http.Header   `json:"header,omitempty"`
 	Body     string        `json:"body,omitempty"`
-	Kind     Kind          `json:"kind"`
+	// BodyTruncated says Body was cut to the journal's per-body limit;
+	// BodySize is then the length the body had.
+	BodyTruncated bool `json:"bodyTruncated,omitempty"`
+	BodySize      int  `json:"bodySize,omitempty"`
+	Kind          Kind `json:"kind"`
 	// Grant is the grant_type of a token request.
 	Grant string `json:"grant,omitempty"`
 	// Ordinal counts requests of the same endpoint (token requests by
@@ -59,6 +65,10 @@ type Entry struct {
 	Status         int         `json:"status"`
 	ResponseHeader http.Header `json:"responseHeader,omitempty"`
 	ResponseBody   string      `json:"responseBody,omitempty"`
+	// ResponseBodyTruncated and ResponseBodySize are BodyTruncated and
+	// BodySize for the response body.
+	ResponseBodyTruncated bool `json:"responseBodyTruncated,omitempty"`
+	ResponseBodySize      int  `json:"responseBodySize,omitempty"`
 	// Rule names the scripted rule that produced or changed the response.
 	Rule string `json:"rule,omitempty"`
 	// Faults say what the rule did, in the order it did them.
@@ -74,8 +84,8 @@ type Entry struct {
 	// the mock does not serve: the request passed the token checks, but
 	// its failure says nothing about the component.
 	Unmocked bool `json:"unmocked,omitempty"`
-	// Note carries what else a reader needs, in words (a truncated
-	// journal body, a revoked family).
+	// Note carries what else a reader needs, in words (a revoked
+	// family, an oversized request).
 	Note string `json:"note,omitempty"`
 	// Caller says who made the request when it was not the component
 	// under test: CallerPlatform for the mock platform's own token
@@ -159,53 +169,115 @@ func (c Counts) Sub(before Counts) Counts {
 	return d
 }
 
-// Journal records exchanges in order. It keeps at most Cap entries (oldest
-// evicted first) and cuts bodies at MaxBody bytes, but its Counts stay
-// exact. It is safe for concurrent use.
+// Journal records exchanges in order. It keeps at most cap entries and
+// about maxBytes bytes of them (oldest evicted first), and cuts each body
+// at maxBody bytes, but its Counts stay exact. It is safe for concurrent
+// use.
 type Journal struct {
-	mu      sync.Mutex
-	cap     int
-	maxBody int
-	ring    []Entry
-	start   int
+	mu       sync.Mutex
+	cap      int
+	maxBody  int
+	maxBytes int64
+	// ring holds the kept entries from start on, n of them; it grows up
+	// to cap slots as entries come, so a short run's journal stays small.
+	ring     []Entry
+	start, n int
+	// bytes is the estimated memory of the kept entries (entrySize).
+	bytes   int64
 	seq     int64
 	evicted int64
 	byKind  map[Kind]int64
 	byGrant map[string]int64
 }
 
-// Default journal bounds.
+// Default journal bounds. A byte budget as well as an entry count: a
+// count alone let 22,000 exchanges with 60 KB bodies hold 1.4 GB. With
+// bodies cut at 16 KiB an exchange costs at most about 33 KiB, so the
+// budget keeps a thousand of the biggest; exchanges of token requests
+// and ordinary API answers cost 1 to 3 KiB, so it rarely binds before
+// the count does.
 const (
-	DefaultJournalCap = 10000
-	DefaultMaxBody    = 64 << 10
+	DefaultJournalCap   = 10000
+	DefaultMaxBody      = 16 << 10
+	DefaultJournalBytes = 32 << 20
 )
 
-// NewJournal returns a journal of at most capacity entries, each body cut at
-// maxBody bytes. Zero means the defaults.
-func NewJournal(capacity, maxBody int) *Journal {
+// NewJournal returns a journal of at most capacity entries and about
+// maxBytes bytes, each body cut at maxBody bytes. Zero means the
+// defaults.
+func NewJournal(capacity, maxBody int, maxBytes int64) *Journal {
 	if capacity <= 0 {
 		capacity = DefaultJournalCap
 	}
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
-	return &Journal{cap: capacity, maxBody: maxBody, byKind: map[Kind]int64{}, byGrant: map[string]int64{}}
+	if maxBytes <= 0 {
+		maxBytes = DefaultJournalBytes
+	}
+	return &Journal{cap: capacity, maxBody: maxBody, maxBytes: maxBytes, byKind: map[Kind]int64{}, byGrant: map[string]int64{}}
 }
 
+// cut returns s cut to the per-body limit, on a UTF-8 boundary, and
+// whether it was cut. The cut part is a copy: a slice of s would keep
+// the whole body it was read into alive.
 func (j *Journal) cut(s string) (string, bool) {
 	if len(s) <= j.maxBody {
 		return s, false
 	}
-	return s[:j.maxBody], true
+	n := j.maxBody
+	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			n = i
+			break
+		}
+	}
+	return strings.Clone(s[:n]), true
+}
+
+// entrySize estimates the memory an entry holds: its struct, strings,
+// headers and lists. An estimate, not an exact count (map buckets and
+// allocator rounding are guessed); it errs on the high side.
+func entrySize(e *Entry) int64 {
+	n := int64(unsafe.Sizeof(*e))
+	n += int64(len(e.Host) + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Body) + len(e.Grant) +
+		len(e.ResponseBody) + len(e.Rule) + len(e.Note) + len(e.Caller))
+	n += headerSize(e.Header) + headerSize(e.ResponseHeader)
+	for _, s := range e.Issued {
+		n += 16 + int64(len(s))
+	}
+	n += 16 * int64(len(e.Faults))
+	if p := e.Presented; p != nil {
+		n += int64(unsafe.Sizeof(*p)) + int64(len(p.Label)+len(p.Family)+len(p.Where))
+	}
+	return n
+}
+
+func headerSize(h http.Header) int64 {
+	if h == nil {
+		return 0
+	}
+	n := int64(48) // the map itself
+	for k, vs := range h {
+		// A bucket slot (key and slice headers), the key, the values.
+		n += 48 + int64(len(k)) + 16*int64(len(vs))
+		for _, v := range vs {
+			n += int64(len(v))
+		}
+	}
+	return n
 }
 
 // Append records e, assigning its sequence number, and returns it.
 func (j *Journal) Append(e Entry) Entry {
-	var cut1, cut2 bool
-	e.Body, cut1 = j.cut(e.Body)
-	e.ResponseBody, cut2 = j.cut(e.ResponseBody)
-	if cut1 || cut2 {
-		e.Note = strings.TrimSpace(e.Note + " (body cut to journal limit)")
+	var cut bool
+	size := len(e.Body)
+	if e.Body, cut = j.cut(e.Body); cut {
+		e.BodyTruncated, e.BodySize = true, size
+	}
+	size = len(e.ResponseBody)
+	if e.ResponseBody, cut = j.cut(e.ResponseBody); cut {
+		e.ResponseBodyTruncated, e.ResponseBodySize = true, size
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -215,14 +287,48 @@ func (j *Journal) Append(e Entry) Entry {
 	if e.Kind == KindToken {
 		j.byGrant[e.Grant]++
 	}
-	if len(j.ring) < j.cap {
-		j.ring = append(j.ring, e)
-	} else {
-		j.ring[j.start] = e
-		j.start = (j.start + 1) % j.cap
-		j.evicted++
+	if j.n == j.cap {
+		j.evictLocked()
+	}
+	if j.n == len(j.ring) {
+		j.growLocked()
+	}
+	j.ring[(j.start+j.n)%len(j.ring)] = e
+	j.n++
+	j.bytes += entrySize(&e)
+	// The newest entry stays whatever its size: it is bounded by the
+	// body limit and the server's header limit.
+	for j.bytes > j.maxBytes && j.n > 1 {
+		j.evictLocked()
 	}
 	return e
+}
+
+// growLocked doubles the ring, up to cap slots, oldest entry first.
+func (j *Journal) growLocked() {
+	size := min(j.cap, max(64, 2*len(j.ring)))
+	ring := make([]Entry, size)
+	for i := range j.n {
+		ring[i] = j.ring[(j.start+i)%len(j.ring)]
+	}
+	j.ring, j.start = ring, 0
+}
+
+// evictLocked drops the oldest entry, releasing what it holds.
+func (j *Journal) evictLocked() {
+	e := &j.ring[j.start]
+	j.bytes -= entrySize(e)
+	*e = Entry{}
+	j.start = (j.start + 1) % len(j.ring)
+	j.n--
+	j.evicted++
+}
+
+// Bytes returns the estimated memory of the kept entries and the budget.
+func (j *Journal) Bytes() (kept, budget int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.bytes, j.maxBytes
 }
 
 // Filter selects journal entries. The zero Filter selects all.
@@ -247,30 +353,63 @@ func (f Filter) match(e *Entry) bool {
 	return false
 }
 
+// copyEntry returns a copy of e that shares nothing mutable with it
+// (strings are shared: they cannot change).
+func copyEntry(e *Entry) Entry {
+	c := *e
+	c.Header = e.Header.Clone()
+	c.ResponseHeader = e.ResponseHeader.Clone()
+	c.Issued = append([]string(nil), e.Issued...)
+	c.Faults = append([]Fault(nil), e.Faults...)
+	if e.Presented != nil {
+		p := *e.Presented
+		c.Presented = &p
+	}
+	return c
+}
+
 // Entries returns copies of the kept entries selected by f, oldest first.
 func (j *Journal) Entries(f Filter) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Entry, 0, len(j.ring))
-	for i := range j.ring {
-		e := &j.ring[(j.start+i)%len(j.ring)]
-		if f.match(e) {
-			c := *e
-			c.Header = e.Header.Clone()
-			c.ResponseHeader = e.ResponseHeader.Clone()
-			c.Issued = append([]string(nil), e.Issued...)
-			c.Faults = append([]Fault(nil), e.Faults...)
-			if e.Presented != nil {
-				p := *e.Presented
-				c.Presented = &p
-			}
-			out = append(out, c)
+	out := make([]Entry, 0, j.n)
+	for i := range j.n {
+		if e := &j.ring[(j.start+i)%len(j.ring)]; f.match(e) {
+			out = append(out, copyEntry(e))
 		}
 	}
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]
 	}
 	return out
+}
+
+// Page returns copies of at most limit kept entries selected by f
+// (f.Since is the cursor, f.Limit is ignored), oldest first, and whether
+// more kept entries than those follow. A page is a bounded copy, taken
+// under the lock; the admin API encodes it after letting go, so a slow
+// reader never holds up the exchanges being journaled.
+func (j *Journal) Page(f Filter, limit int) (page []Entry, more bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	// Kept sequence numbers are consecutive: the first one after the
+	// cursor is found by arithmetic, not by a walk.
+	first := j.seq - int64(j.n) + 1
+	i := 0
+	if f.Since >= first {
+		i = int(min(f.Since-first+1, int64(j.n)))
+	}
+	for ; i < j.n; i++ {
+		e := &j.ring[(j.start+i)%len(j.ring)]
+		if !f.match(e) {
+			continue
+		}
+		if len(page) == limit {
+			return page, true
+		}
+		page = append(page, copyEntry(e))
+	}
+	return page, false
 }
 
 // Last returns the sequence number of the newest entry (0 when empty):
@@ -298,7 +437,7 @@ func (j *Journal) Counts() Counts {
 // Reset empties the journal and its counts.
 func (j *Journal) Reset() {
 	j.mu.Lock()
-	j.ring, j.start, j.seq, j.evicted = nil, 0, 0, 0
+	j.ring, j.start, j.n, j.bytes, j.seq, j.evicted = nil, 0, 0, 0, 0, 0
 	j.byKind = map[Kind]int64{}
 	j.byGrant = map[string]int64{}
 	j.mu.Unlock()

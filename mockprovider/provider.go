@@ -32,10 +32,12 @@ type Config struct {
 	Rules []Rule `json:"rules,omitempty"`
 	// Seed makes token values reproducible; zero picks a random seed.
 	Seed uint64 `json:"seed,omitempty"`
-	// JournalCap and JournalMaxBody bound the journal; zero means
-	// DefaultJournalCap and DefaultMaxBody.
-	JournalCap     int `json:"journalCap,omitempty"`
-	JournalMaxBody int `json:"journalMaxBody,omitempty"`
+	// JournalCap, JournalMaxBody and JournalBytes bound the journal's
+	// entries, each body and the entries' memory; zero means
+	// DefaultJournalCap, DefaultMaxBody and DefaultJournalBytes.
+	JournalCap     int   `json:"journalCap,omitempty"`
+	JournalMaxBody int   `json:"journalMaxBody,omitempty"`
+	JournalBytes   int64 `json:"journalBytes,omitempty"`
 	// MaxRequestBody bounds request bodies; zero means 1 MiB.
 	MaxRequestBody int64 `json:"maxRequestBody,omitempty"`
 }
@@ -174,8 +176,8 @@ func (p *Provider) load(d Dialect, cfg Config) {
 		seed++
 	}
 	p.authority = NewAuthority(p.clock, *m.Policy, d.TokenFormat(), seed)
-	if p.journal == nil || m.JournalCap != cfg.JournalCap {
-		p.journal = NewJournal(m.JournalCap, m.JournalMaxBody)
+	if p.journal == nil || m.JournalCap != cfg.JournalCap || m.JournalBytes != cfg.JournalBytes {
+		p.journal = NewJournal(m.JournalCap, m.JournalMaxBody, m.JournalBytes)
 	} else {
 		p.journal.Reset()
 	}

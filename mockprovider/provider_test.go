@@ -302,7 +302,7 @@ func TestHostRouting(t *testing.T) {
 }
 
 func TestJournalBounded(t *testing.T) {
-	j := NewJournal(3, 10)
+	j := NewJournal(3, 10, 0)
 	for i := 0; i < 5; i++ {
 		j.Append(Entry{Kind: KindAPI, Body: strings.Repeat("x", 20)})
 	}
@@ -311,8 +311,8 @@ func TestJournalBounded(t *testing.T) {
 	if len(es) != 3 || es[0].Seq != 4 || es[2].Seq != 6 {
 		t.Fatalf("kept %+v", es)
 	}
-	if len(es[0].Body) != 10 || !strings.Contains(es[0].Note, "cut") {
-		t.Fatalf("body not cut: %q %q", es[0].Body, es[0].Note)
+	if len(es[0].Body) != 10 || !es[0].BodyTruncated || es[0].BodySize != 20 {
+		t.Fatalf("body not cut: %q %v %d", es[0].Body, es[0].BodyTruncated, es[0].BodySize)
 	}
 	if j.Last() != 6 {
 		t.Fatalf("Last() = %d, want 6", j.Last())

@@ -15,7 +15,7 @@ func (a *Authority) successorPresentedLocked(t *token) bool {
 	if t.Kind != RefreshToken || !t.rotated || t.ReplacedBy == "" {
 		return false
 	}
-	f := a.families[t.Family]
+	f := t.fam
 	if f == nil {
 		return false
 	}

@@ -199,6 +199,7 @@ type TokenFormat func(kind TokenKind, n int, rnd func(int) string) string
 
 type token struct {
 	Token
+	fam        *family
 	n          uint32 // the number in its label
 	revoked    bool
 	rotated    bool // invalid since its successor was issued
@@ -215,8 +216,21 @@ type family struct {
 	tokens  []*token
 	issued  int
 	revoked bool
-	// The newest access and refresh tokens, never evicted.
+	// The newest access and refresh tokens, never evicted while the
+	// family is kept.
 	curAT, curRT *token
+	// rotatedOut fingerprints the family's rotated-out refresh tokens
+	// whose retired records were dropped: enough for reuse detection to
+	// recognise one presented again long after (see fingerprint).
+	rotatedOut []fingerprint
+}
+
+// fingerprint is what the authority keeps of a rotated-out refresh token
+// once its retired record is gone: a keyed hash of the value and the
+// number of its label, 16 bytes.
+type fingerprint struct {
+	h uint64
+	n uint32
 }
 
 // Bounds of the token store. Below keepTokens nothing is evicted: a
@@ -225,9 +239,21 @@ type family struct {
 // newest are evicted; each leaves a compact record (retired) that lets
 // the authority judge the value if it is presented again, for the last
 // keepRetired evicted tokens.
+//
+// Families are bounded too: every sign-in (an authorization code, a
+// client-credentials or JWT grant) starts one, and a family's newest
+// tokens are never evicted, so a load of sign-ins kept every family and
+// two tokens each. Beyond keepFamilies a family is evicted, a dead one
+// (revoked, or every token of it revoked or expired) first, else the
+// oldest: its tokens are retired like others, and one of them presented
+// again brings the family back. Reuse detection outlives the retired
+// records through the families' fingerprints of rotated-out refresh
+// tokens, keepFingerprints in all.
 const (
-	keepTokens  = 2048
-	keepRetired = 16384
+	keepTokens       = 2048
+	keepRetired      = 16384
+	keepFamilies     = 1024
+	keepFingerprints = 1 << 16
 )
 
 // retired is what the authority keeps of an evicted token: enough to
@@ -265,9 +291,14 @@ type Authority struct {
 	// queue holds kept tokens in issue order from qHead on, for eviction.
 	queue []*token
 	qHead int
-	// keep and keepRetired bound the store (keepTokens, keepRetired
-	// unless a test lowers them).
-	keep, keepRet int
+	// keep, keepRet, keepFam and keepFp bound the store (keepTokens,
+	// keepRetired, keepFamilies and keepFingerprints unless a test lowers
+	// them).
+	keep, keepRet, keepFam, keepFp int
+	// famN numbers families; famEvicted counts those evicted.
+	famN, famEvicted int
+	// fingerprints counts the families' rotatedOut entries.
+	fingerprints int
 	// retired maps a keyed hash of an evicted value to its record;
 	// retiredOrder evicts the oldest records first.
 	retired      map[uint64]retired
@@ -297,7 +328,7 @@ func NewAuthority(clock *Clock, policy Policy, format TokenFormat, seed uint64) 
 	if format == nil {
 		format = func(kind TokenKind, n int, rnd func(int) string) string { return rnd(40) }
 	}
-	a := &Authority{clock: clock, policy: policy, format: format, rnd: newRandSource(seed), keep: keepTokens, keepRet: keepRetired, redactKeep: defaultRedactKeep, hashSeed: maphash.MakeSeed()}
+	a := &Authority{clock: clock, policy: policy, format: format, rnd: newRandSource(seed), keep: keepTokens, keepRet: keepRetired, keepFam: keepFamilies, keepFp: keepFingerprints, redactKeep: defaultRedactKeep, hashSeed: maphash.MakeSeed()}
 	a.resetLocked()
 	return a
 }
@@ -312,6 +343,7 @@ func (a *Authority) resetLocked() {
 	a.red = &Redactor{}
 	a.queue, a.qHead = nil, 0
 	a.retired, a.retiredOrder, a.retiredHead, a.evicted = map[uint64]retired{}, nil, 0, 0
+	a.famN, a.famEvicted, a.fingerprints = 0, 0, 0
 	a.redactQueue, a.redactHead = nil, 0
 }
 
@@ -356,7 +388,7 @@ func (a *Authority) newToken(kind TokenKind, f *family, parent string, now time.
 			break
 		}
 	}
-	t := &token{Token: Token{Value: value, Label: label, Kind: kind, Family: f.id, ClientID: f.clientID, Scope: f.scope, IssuedAt: now, Parent: parent}, n: uint32(n)}
+	t := &token{Token: Token{Value: value, Label: label, Kind: kind, Family: f.id, ClientID: f.clientID, Scope: f.scope, IssuedAt: now, Parent: parent}, fam: f, n: uint32(n)}
 	if kind == AccessToken {
 		life := a.policy.accessLifetime()
 		if j := a.policy.AccessTokenJitter; j > 0 {
@@ -407,11 +439,28 @@ func (a *Authority) evictLocked() {
 	// per call, so that a store held over its bound by many live
 	// families costs O(1) per token issued, not a walk of the queue.
 	now := a.clock.Now()
+	// Tokens retired with their family leave their slots behind; drop
+	// them from the front, and rebuild the queue when they are most of
+	// it, or a store kept under its bound by family evictions would grow
+	// the queue without end.
+	for a.qHead < len(a.queue) && a.tokens[a.queue[a.qHead].Value] != a.queue[a.qHead] {
+		a.queue[a.qHead] = nil
+		a.qHead++
+	}
+	if len(a.queue)-a.qHead > 2*len(a.tokens)+1024 {
+		kept := make([]*token, 0, 2*len(a.tokens))
+		for _, t := range a.queue[a.qHead:] {
+			if a.tokens[t.Value] == t {
+				kept = append(kept, t)
+			}
+		}
+		a.queue, a.qHead = kept, 0
+	}
 	for visits := min(16, len(a.queue)-a.qHead); len(a.tokens) > a.keep && visits > 0; visits-- {
 		t := a.queue[a.qHead]
 		a.queue[a.qHead] = nil
 		a.qHead++
-		f := a.families[t.Family]
+		f := t.fam
 		if a.tokens[t.Value] != t {
 			continue // no longer kept
 		}
@@ -452,13 +501,112 @@ func (a *Authority) retireLocked(t *token, f *family) {
 	a.retired[h] = r
 	a.retiredOrder = append(a.retiredOrder, h)
 	for len(a.retired) > a.keepRet && a.retiredHead < len(a.retiredOrder) {
-		delete(a.retired, a.retiredOrder[a.retiredHead])
+		h := a.retiredOrder[a.retiredHead]
+		if r, ok := a.retired[h]; ok && r.refresh && r.rotated && !r.fam.revoked && a.families[r.fam.id] == r.fam {
+			a.fingerprintLocked(r.fam, fingerprint{h: h, n: r.n})
+		}
+		delete(a.retired, h)
 		a.retiredHead++
 	}
 	if a.retiredHead > 1024 && a.retiredHead*2 > len(a.retiredOrder) {
 		a.retiredOrder = append(a.retiredOrder[:0:0], a.retiredOrder[a.retiredHead:]...)
 		a.retiredHead = 0
 	}
+}
+
+// fingerprintLocked keeps fp for f. Beyond keepFingerprints in all, the
+// older half of the family holding the most goes: the families that
+// rotate most lose their oldest first.
+func (a *Authority) fingerprintLocked(f *family, fp fingerprint) {
+	f.rotatedOut = append(f.rotatedOut, fp)
+	a.fingerprints++
+	if a.fingerprints <= a.keepFp {
+		return
+	}
+	g := f
+	for _, o := range a.order {
+		if len(o.rotatedOut) > len(g.rotatedOut) {
+			g = o
+		}
+	}
+	drop := max(1, len(g.rotatedOut)/2)
+	g.rotatedOut = append(g.rotatedOut[:0:0], g.rotatedOut[drop:]...)
+	a.fingerprints -= drop
+}
+
+// dropFingerprintsLocked forgets f's fingerprints: a revoked or evicted
+// family's tokens are refused whatever they were.
+func (a *Authority) dropFingerprintsLocked(f *family) {
+	a.fingerprints -= len(f.rotatedOut)
+	f.rotatedOut = nil
+}
+
+// findFingerprintLocked finds the family that fingerprinted h. A keyed
+// 64-bit hash makes a false match of a value the authority never issued
+// vanishingly rare (about n/2^64 for n fingerprints), so new values are
+// not checked against fingerprints, which would cost a walk per token.
+func (a *Authority) findFingerprintLocked(h uint64) (*family, int) {
+	if a.fingerprints == 0 {
+		return nil, -1
+	}
+	for _, f := range a.order {
+		for i, fp := range f.rotatedOut {
+			if fp.h == h {
+				return f, i
+			}
+		}
+	}
+	return nil, -1
+}
+
+// evictFamiliesLocked evicts families beyond keepFam: among the oldest
+// few, a dead one, else the oldest. A family is evicted with all its
+// tokens retired, so that any of them presented again is judged as
+// before; its fingerprints go, its summary leaves Families.
+func (a *Authority) evictFamiliesLocked(now time.Time) {
+	for len(a.order) > a.keepFam {
+		victim := 0
+		for i, f := range a.order[:min(64, len(a.order)-1)] {
+			if a.deadLocked(f, now) {
+				victim = i
+				break
+			}
+		}
+		f := a.order[victim]
+		a.order = append(a.order[:victim], a.order[victim+1:]...)
+		delete(a.families, f.id)
+		for len(f.tokens) > 0 {
+			a.retireLocked(f.tokens[0], f)
+		}
+		a.dropFingerprintsLocked(f)
+		a.famEvicted++
+	}
+}
+
+// deadLocked tells whether no token of f can be used any more.
+func (a *Authority) deadLocked(f *family, now time.Time) bool {
+	if f.revoked {
+		return true
+	}
+	for _, t := range []*token{f.curAT, f.curRT} {
+		if t != nil {
+			if st := a.stateLocked(t, now); st != StateRevoked && st != StateExpired {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// keepFamilyLocked keeps f again when one of its tokens comes back after
+// the family was evicted.
+func (a *Authority) keepFamilyLocked(f *family) {
+	if a.families[f.id] == f {
+		return
+	}
+	a.families[f.id] = f
+	a.order = append(a.order, f)
+	a.evictFamiliesLocked(a.clock.Now())
 }
 
 // forgetLaterLocked removes an evicted value from the redactor once
@@ -510,16 +658,25 @@ func (a *Authority) lookupLocked(value string) (*token, bool) {
 	if t, ok := a.tokens[value]; ok {
 		return t, true
 	}
-	if len(a.retired) == 0 {
+	if len(a.retired) == 0 && a.fingerprints == 0 {
 		return nil, false
 	}
 	h := a.hash(value)
 	r, ok := a.retired[h]
 	if !ok {
-		return nil, false
+		f, i := a.findFingerprintLocked(h)
+		if f == nil {
+			return nil, false
+		}
+		// All a fingerprint says: a rotated-out refresh token of f.
+		r = retired{fam: f, n: f.rotatedOut[i].n, refresh: true, rotated: true}
+		f.rotatedOut = append(f.rotatedOut[:i], f.rotatedOut[i+1:]...)
+		a.fingerprints--
+	} else {
+		delete(a.retired, h) // its slot in retiredOrder is skipped once reached
 	}
-	delete(a.retired, h) // its slot in retiredOrder is skipped once reached
 	t := r.token(value)
+	a.keepFamilyLocked(r.fam)
 	a.keepLocked(t, r.fam)
 	return t, true
 }
@@ -568,9 +725,11 @@ func (a *Authority) Mint(clientID, scope string) Grant {
 func (a *Authority) MintAt(clientID, scope string, now time.Time) Grant {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	f := &family{id: fmt.Sprintf("F#%d", len(a.order)+1), clientID: clientID, scope: scope, created: now}
+	a.famN++
+	f := &family{id: fmt.Sprintf("F#%d", a.famN), clientID: clientID, scope: scope, created: now}
 	a.families[f.id] = f
 	a.order = append(a.order, f)
+	a.evictFamiliesLocked(a.clock.Now())
 	rt := a.newToken(RefreshToken, f, "", now)
 	// The first access token descends from the first refresh token too:
 	// revoking that refresh token revokes it (Salesforce revoke semantics).
@@ -642,7 +801,7 @@ func (a *Authority) Refresh(refreshToken, clientID string) (Grant, error) {
 	if t.Kind != RefreshToken {
 		return Grant{}, &RefreshError{Failure: FailNotRefresh, Token: a.copyLocked(t, now)}
 	}
-	f := a.families[t.Family]
+	f := t.fam
 	if clientID != "" && clientID != t.ClientID {
 		return Grant{}, &RefreshError{Failure: FailWrongClient, Token: a.copyLocked(t, now)}
 	}
@@ -683,6 +842,7 @@ func (a *Authority) Refresh(refreshToken, clientID string) (Grant, error) {
 
 func (a *Authority) revokeFamilyLocked(f *family) {
 	f.revoked = true
+	a.dropFingerprintsLocked(f)
 	for _, t := range f.tokens {
 		t.revoked = true
 	}
@@ -716,9 +876,14 @@ func (a *Authority) Inspect(value string) (Token, bool) {
 	defer a.mu.Unlock()
 	t, ok := a.tokens[value]
 	if !ok {
-		r, ok := a.retired[a.hash(value)]
+		h := a.hash(value)
+		r, ok := a.retired[h]
 		if !ok {
-			return Token{State: StateUnknown}, false
+			f, i := a.findFingerprintLocked(h)
+			if f == nil {
+				return Token{State: StateUnknown}, false
+			}
+			r = retired{fam: f, n: f.rotatedOut[i].n, refresh: true, rotated: true}
 		}
 		return a.retiredCopyLocked(value, r), true
 	}
@@ -752,7 +917,7 @@ func (a *Authority) Revoke(ref string) error {
 	}
 	t.revoked = true
 	if t.Kind == RefreshToken {
-		for _, o := range a.families[t.Family].tokens {
+		for _, o := range t.fam.tokens {
 			if o.Kind == AccessToken && o.Parent == t.Label {
 				o.revoked = true
 			}
@@ -772,7 +937,7 @@ func (a *Authority) RevokeFamily(ref string) error {
 		if t == nil {
 			return ErrUnknownToken
 		}
-		f = a.families[t.Family]
+		f = t.fam
 	}
 	a.revokeFamilyLocked(f)
 	return nil
@@ -805,6 +970,28 @@ func (a *Authority) Tokens() []Token {
 	return out
 }
 
+// TokensPage returns at most limit of the tokens Tokens lists, from
+// offset on, and whether more follow.
+func (a *Authority) TokensPage(offset, limit int) (page []Token, more bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	for _, f := range a.order {
+		if offset >= len(f.tokens) {
+			offset -= len(f.tokens)
+			continue
+		}
+		for _, t := range f.tokens[offset:] {
+			if len(page) == limit {
+				return page, true
+			}
+			page = append(page, a.copyLocked(t, now))
+		}
+		offset = 0
+	}
+	return page, false
+}
+
 // Family is a summary of one token family.
 type Family struct {
 	ID       string    `json:"id"`
@@ -824,16 +1011,39 @@ func (a *Authority) Families() []Family {
 	defer a.mu.Unlock()
 	out := make([]Family, 0, len(a.order))
 	for _, f := range a.order {
-		s := Family{ID: f.id, ClientID: f.clientID, Scope: f.scope, Created: f.created, Revoked: f.revoked, Tokens: f.issued}
-		if f.curAT != nil {
-			s.CurrentAccess = f.curAT.Label
-		}
-		if f.curRT != nil {
-			s.CurrentRefresh = f.curRT.Label
-		}
-		out = append(out, s)
+		out = append(out, f.summary())
 	}
 	return out
+}
+
+// FamiliesPage returns at most limit of the families Families lists,
+// from offset on, and whether more follow.
+func (a *Authority) FamiliesPage(offset, limit int) (page []Family, more bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if offset >= len(a.order) {
+		return nil, false
+	}
+	rest := a.order[offset:]
+	if len(rest) > limit {
+		rest, more = rest[:limit], true
+	}
+	page = make([]Family, 0, len(rest))
+	for _, f := range rest {
+		page = append(page, f.summary())
+	}
+	return page, more
+}
+
+func (f *family) summary() Family {
+	s := Family{ID: f.id, ClientID: f.clientID, Scope: f.scope, Created: f.created, Revoked: f.revoked, Tokens: f.issued}
+	if f.curAT != nil {
+		s.CurrentAccess = f.curAT.Label
+	}
+	if f.curRT != nil {
+		s.CurrentRefresh = f.curRT.Label
+	}
+	return s
 }
 
 // Issued counts the tokens issued since the last reset; it changes
@@ -887,7 +1097,7 @@ func (r retired) token(value string) *token {
 	}
 	t := &token{Token: Token{Value: value, Label: tokenLabel(kind, r.n), Kind: kind, Family: f.id, ClientID: f.clientID, Scope: f.scope,
 		IssuedAt: fromUnixNano(r.issued), ExpiresAt: fromUnixNano(r.expires), LastUsed: fromUnixNano(r.lastUsed), Uses: int(r.uses)},
-		n: r.n, revoked: r.revoked || f.revoked, rotated: r.rotated, superseded: r.superseded}
+		fam: f, n: r.n, revoked: r.revoked || f.revoked, rotated: r.rotated, superseded: r.superseded}
 	// A parent is always a refresh token: the one whose use issued it.
 	if r.parent != 0 {
 		t.Parent = tokenLabel(RefreshToken, r.parent)

@@ -368,11 +368,12 @@ func TestEvictionKeepsReuseDetection(t *testing.T) {
 	}
 }
 
-// TestEvictionBoundsRetired: the compact records are bounded too; a
-// token evicted beyond them is unknown, which the documentation states.
+// TestEvictionBoundsRetired: the compact records and fingerprints are
+// bounded too; a token evicted beyond them is unknown, which the
+// documentation states.
 func TestEvictionBoundsRetired(t *testing.T) {
 	a := NewAuthority(fixedClock(), Policy{Rotation: RotateRevokeOld}, nil, 1)
-	a.keep, a.keepRet = 4, 20
+	a.keep, a.keepRet, a.keepFp = 4, 20, 10
 	g := a.Mint("c", "")
 	rt := g.Refresh.Value
 	first := rt
@@ -385,6 +386,9 @@ func TestEvictionBoundsRetired(t *testing.T) {
 	}
 	if n := len(a.retired); n > 20 {
 		t.Errorf("%d retired records, want at most 20", n)
+	}
+	if a.fingerprints > 10 || a.fingerprints == 0 {
+		t.Errorf("%d fingerprints, want 1 to 10", a.fingerprints)
 	}
 	_, err := a.Refresh(first, "c")
 	if f := refreshFailure(t, err); f != FailUnknown {

@@ -319,6 +319,7 @@ func (s *Scenario) Build() (mockprovider.Dialect, mockprovider.Config, error) {
 		Seed:           s.Seed,
 		JournalCap:     def.JournalCap,
 		JournalMaxBody: def.JournalMaxBody,
+		JournalBytes:   def.JournalBytes,
 		MaxRequestBody: def.MaxRequestBody,
 	}
 	if cfg.InitialAccess == "" {

@@ -23,19 +23,20 @@ import (
 )
 
 type serveOpts struct {
-	provider   string
-	scenario   string
-	addr       string
-	tls        bool
-	adminToken string
-	output     string
-	logFormat  string
-	realHosts  bool
-	caFile     string
-	block      bool
-	quiet      bool
-	seed       uint64
-	journalCap int
+	provider     string
+	scenario     string
+	addr         string
+	tls          bool
+	adminToken   string
+	output       string
+	logFormat    string
+	realHosts    bool
+	caFile       string
+	block        bool
+	quiet        bool
+	seed         uint64
+	journalCap   int
+	journalBytes int64
 }
 
 // serveJournalCap is serve's default journal bound: the admin API's
@@ -43,6 +44,12 @@ type serveOpts struct {
 // flat however long serve runs; the exchange log and the journal's counts
 // still cover every exchange.
 const serveJournalCap = 1000
+
+// serveJournalBytes bounds the same journal's memory: a thousand token
+// exchanges take about 2 MiB, and exchanges with big bodies (cut at
+// mockprovider.DefaultMaxBody each) are evicted sooner rather than
+// taking serve's memory past a few MiB.
+const serveJournalBytes = 4 << 20
 
 func newServeCmd(s *streams) *cobra.Command {
 	o := &serveOpts{}
@@ -103,6 +110,7 @@ answer other machines too, which is what such an address is for.`,
 	f.StringVar(&o.logFormat, "log-format", "text", "exchange log format on stderr: text or json")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not log exchanges")
 	f.IntVar(&o.journalCap, "journal-cap", serveJournalCap, "exchanges the admin API's journal keeps (oldest evicted first; counts stay exact)")
+	f.Int64Var(&o.journalBytes, "journal-bytes", serveJournalBytes, "memory in bytes the admin API's journal keeps at most (oldest exchanges evicted first; counts stay exact)")
 	f.Uint64Var(&o.seed, "seed", 0, "make token values reproducible (overrides the scenario's seed; 0 keeps it)")
 	f.BoolVar(&o.realHosts, "real-hosts", false, "name the real hosts (https://login.salesforce.com, ...) in URLs the mock hands out, for clients redirected to it")
 	f.BoolVar(&o.block, "block-other-hosts", false, "with a command: make the Node.js preload refuse connections to hosts other than the provider's and loopback")
@@ -218,6 +226,10 @@ func runServe(ctx context.Context, s *streams, o *serveOpts, command []string) e
 		return usageErr("--journal-cap must be at least 1, not %d", o.journalCap)
 	}
 	cfg.JournalCap = o.journalCap
+	if o.journalBytes < 1 {
+		return usageErr("--journal-bytes must be at least 1, not %d", o.journalBytes)
+	}
+	cfg.JournalBytes = o.journalBytes
 	p, err := mockprovider.New(d, cfg)
 	if err != nil {
 		return usageErr("%v", err)

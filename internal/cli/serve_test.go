@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/refreshproof/refreshproof/internal/cli"
+	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
 // serveInfo mirrors the JSON serve prints with --output json; decoding
@@ -636,6 +637,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"output xml", []string{"serve", "-p", "salesforce", "--output", "xml"}, []string{`--output must be text or json, not "xml"`}},
 		{"log format", []string{"serve", "-p", "salesforce", "--log-format", "yaml"}, []string{`--log-format must be text or json`}},
 		{"journal cap", []string{"serve", "-p", "salesforce", "--journal-cap", "0"}, []string{"--journal-cap must be at least 1, not 0"}},
+		{"journal bytes", []string{"serve", "-p", "salesforce", "--journal-bytes", "0"}, []string{"--journal-bytes must be at least 1, not 0"}},
 		{"busy port", []string{"serve", "-p", "salesforce", "--addr", busyPort(t)}, []string{"address already in use", "--addr 127.0.0.1:0 picks a free one"}},
 		{"all interfaces without admin token", []string{"serve", "-p", "salesforce", "--addr", "0.0.0.0:0"}, []string{"admin token", "--admin-token", "every interface", "--addr 127.0.0.1:0"}},
 		{"empty host without admin token", []string{"serve", "-p", "salesforce", "--addr", ":0"}, []string{"--addr :0 listens on every interface: the host is empty", "--admin-token", "--addr 127.0.0.1:0"}},
@@ -750,5 +752,37 @@ func TestServeSeed(t *testing.T) {
 	}
 	if a == other {
 		t.Errorf("--seed 42 and --seed 43 gave the same tokens %s", a)
+	}
+}
+
+// TestServeJournalBytes: --journal-bytes bounds the admin API's journal
+// by memory: with a budget smaller than any exchange only the newest is
+// kept, and the counts still cover every exchange.
+func TestServeJournalBytes(t *testing.T) {
+	t.Parallel()
+	s := startServe(t, "--provider", "salesforce", "--journal-bytes", "1")
+	c := httpClient(t, s.info.CAFile)
+	for range 3 {
+		resp, err := c.PostForm(s.info.TokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"nope"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := c.Get(s.info.AdminURL + "journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var j struct {
+		Counts  mockprovider.Counts `json:"counts"`
+		Entries []journalEntry      `json:"entries"`
+	}
+	if err := json.Unmarshal(raw, &j); err != nil {
+		t.Fatalf("journal is not JSON: %v\n%s", err, raw)
+	}
+	if len(j.Entries) != 1 || j.Counts.Total != 3 || j.Counts.Evicted != 2 || j.Counts.ByGrant["refresh_token"] != 3 {
+		t.Fatalf("%d entries kept, counts %+v", len(j.Entries), j.Counts)
 	}
 }
