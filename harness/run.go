@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -29,11 +30,17 @@ type Runner struct {
 	// means 256 KiB.
 	OutputLimit int
 	// Quiet is how long nothing may happen after a message before it is
-	// settled. Zero means 300ms.
+	// settled. Zero means 300ms. When the driver reports the component
+	// idle (nothing it started is pending), idleGrace is enough.
 	Quiet time.Duration
 	// Parallel bounds RunAll's concurrent scenarios. Zero means one per CPU.
 	Parallel int
 }
+
+// idleGrace is how long a message waits after the driver reported the
+// component idle: events written before the report are already read, so
+// this only leaves room for what an unref'd timer might still do.
+const idleGrace = 30 * time.Millisecond
 
 // Run drives component c through scenario sc with the default Runner.
 func Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (Trace, error) {
@@ -495,9 +502,12 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 		return
 	}
 	processed := false
+	// idle: the driver saw nothing of the component's pending after the
+	// message ended; anything that happens later takes it back.
+	idle := false
 	var lastActivity time.Time
 	lastSeq := ru.p.Journal().Last()
-	tick := time.NewTicker(25 * time.Millisecond)
+	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
@@ -511,6 +521,11 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 				return
 			}
 			lastActivity = time.Now()
+			if ev.Ev == "idle" {
+				idle = processed && ev.Msg != nil && *ev.Msg == id
+				continue
+			}
+			idle = false
 			if ev.Ev == "processed" && ev.Msg != nil && *ev.Msg == id {
 				processed = true
 				if len(ev.Error) > 0 {
@@ -521,9 +536,13 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 			ru.handle(ev, mi, &ru.trace.Messages[mi])
 		case <-tick.C:
 			if seq := ru.p.Journal().Last(); seq != lastSeq {
-				lastSeq, lastActivity = seq, time.Now()
+				lastSeq, lastActivity, idle = seq, time.Now(), false
 			}
-			if processed && len(ru.pending) == 0 && ru.p.InFlight() == 0 && ru.pl.inflight.Load() == 0 && time.Since(lastActivity) >= ru.r.Quiet {
+			quiet := ru.r.Quiet
+			if idle {
+				quiet = min(quiet, idleGrace)
+			}
+			if processed && len(ru.pending) == 0 && ru.p.InFlight() == 0 && ru.pl.inflight.Load() == 0 && time.Since(lastActivity) >= quiet {
 				finish(ru.outcome(mi), "")
 				return
 			}
@@ -672,11 +691,13 @@ func (r Runner) RunAll(ctx context.Context, c *Component, list []*scenarios.Scen
 	var mu sync.Mutex
 	done := 0
 	var wg sync.WaitGroup
-	for i, sc := range list {
+	for _, i := range longestFirst(list) {
+		sc := list[i]
+		// Taking the slot here, in order, is what makes the order hold.
+		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			tr, err := r.Run(ctx, c, sc)
 			res := Result{Scenario: sc, Trace: tr, Err: err}
@@ -691,6 +712,29 @@ func (r Runner) RunAll(ctx context.Context, c *Component, list []*scenarios.Scen
 	}
 	wg.Wait()
 	return out
+}
+
+// longestFirst orders list's indices by how long each scenario is bound
+// to take, longest first, so that a scenario waiting on a scripted delay
+// (a 40 s held answer) starts at once and overlaps the others instead of
+// running alone at the end. The estimate is the scripted delays a message
+// can meet plus a second per message; ties keep the catalogue's order.
+func longestFirst(list []*scenarios.Scenario) []int {
+	cost := make([]time.Duration, len(list))
+	order := make([]int, len(list))
+	for i, sc := range list {
+		order[i] = i
+		for _, st := range sc.Steps {
+			if st.Message != nil {
+				cost[i] += time.Second
+			}
+		}
+		for _, rule := range sc.Rules {
+			cost[i] += rule.Respond.Delay * time.Duration(max(1, min(rule.Times, 3)))
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return cost[order[a]] > cost[order[b]] })
+	return order
 }
 
 // revoke revokes tokens of the account's grant, as a Revoke step says.

@@ -19,7 +19,8 @@
 // was last started, null before the first): ready{sailorVersion,node,
 // messagesDB}, fatal{phase,error,location?,missingModule?,requireStack?},
 // emit{id,name,args,unbound?,truncated?}, emit-settled{id,ok,handled|error},
-// amqp{op,payload,headers?}, processed{error?}, uncaughtException{error},
+// amqp{op,payload,headers?}, processed{error?}, idle (after processed: nothing
+// the component started is pending), uncaughtException{error},
 // unhandledRejection{error}, protocol-error{line,error}.
 //
 // A fatal event's phase says how far set-up got: sailor (the sailor could
@@ -47,6 +48,10 @@ const crypto = require('crypto');
 // Limits for one event line on fd 3.
 const MAX_EVENT_BYTES = 256 * 1024;
 const PREVIEW_CHARS = 4096;
+// The idle look after a message: first every 5 ms, backing off to 100 ms
+// for a component that keeps a timer of its own running.
+const IDLE_POLL_MS = 5;
+const IDLE_POLL_MAX_MS = 100;
 const MAX_DEPTH = 64;
 
 // ---------------------------------------------------------------------------
@@ -500,8 +505,58 @@ async function setUp() {
   } catch (err) {
     return fatal('init', err);
   }
+  baseline = activeResources();
   emitEvent({ ev: 'ready', sailorVersion: sailorVersion(), node: process.version, messagesDB: messagesDB !== null });
   return true;
+}
+
+// ---------------------------------------------------------------------------
+// Idle: the moment after a message when nothing the component started can
+// still call back. Node lists the handles and requests that keep its event
+// loop alive (timers, sockets with a request on them, file system and DNS
+// requests, child processes); when none is left beyond what was there when
+// the component became ready (the driver's stdin, a sailor's own timers),
+// no callback can run again except through those, so no late emit or
+// updateKeys can come. The Go side then settles the message after a short
+// grace instead of its full quiet window. Idle keep-alive sockets are not
+// listed (an agent unrefs them), so HTTP clients do not hold this back.
+// Unref'd timers are not listed either: a component that emits from one
+// after the message ended is caught only within the grace.
+
+let baseline = null;
+
+function activeResources() {
+  if (typeof process.getActiveResourcesInfo !== 'function') return null;
+  const counts = new Map();
+  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) || 0) + 1);
+  return counts;
+}
+
+function isIdle() {
+  const now = activeResources();
+  if (now === null || baseline === null) return false;
+  for (const [type, n] of now) {
+    if (n > (baseline.get(type) || 0)) return false;
+  }
+  return true;
+}
+
+// watchIdle reports idle for msg once, polling with an unref'd timer (which
+// does not list itself) until the next message starts.
+function watchIdle(msg) {
+  if (baseline === null) return;
+  let wait = IDLE_POLL_MS;
+  const check = () => {
+    if (currentMsg !== msg) return;
+    if (isIdle()) {
+      emitEvent({ ev: 'idle' });
+      return;
+    }
+    setTimeout(check, wait).unref();
+    wait = Math.min(wait * 2, IDLE_POLL_MAX_MS);
+  };
+  // setImmediate lets callbacks already queued run before the first look.
+  setImmediate(check);
 }
 
 // ---------------------------------------------------------------------------
@@ -536,6 +591,7 @@ async function processMessage(cmd) {
   } catch (err) {
     emitEvent({ ev: 'processed', msg: currentMsg, error: errorInfo(err) }, 'error');
   }
+  watchIdle(currentMsg);
 }
 
 function main() {

@@ -28,7 +28,10 @@ async function run(t, fn, extraEnv) {
   return { platform, driver };
 }
 
-const names = (events) => events.map((e) => (e.ev === 'emit' ? `emit:${e.name}` : e.ev === 'amqp' ? `amqp:${e.op}` : e.ev === 'emit-settled' ? `settled:${e.id}` : e.ev));
+// idle comes when the component has nothing pending, after processed; the
+// tests of other events leave it out (its place depends on timing), and
+// the idle tests below look at it.
+const names = (events) => events.filter((e) => e.ev !== 'idle').map((e) => (e.ev === 'emit' ? `emit:${e.name}` : e.ev === 'amqp' ? `amqp:${e.op}` : e.ev === 'emit-settled' ? `settled:${e.id}` : e.ev));
 
 function assertSeq(events) {
   events.forEach((e, i) => {
@@ -219,6 +222,30 @@ test('emits after end are recorded and still published', async (t) => {
     'ready', 'emit:end', 'amqp:ack', 'settled:1', 'processed',
     'emit:data', 'amqp:sendData', 'settled:2', 'emit:data', 'amqp:sendData', 'settled:3', 'emit:end', 'settled:4',
   ]);
+});
+
+test('idle follows processed when the component left nothing pending', async (t) => {
+  const { driver } = await run(t, 'promise');
+  await driver.waitFor((e) => e.ev === 'ready');
+  driver.send({ cmd: 'message', id: 'm1', messageId: 'a', body: {} });
+  const idle = await driver.waitFor((e) => e.ev === 'idle');
+  const processed = driver.events.find((e) => e.ev === 'processed');
+  assert.ok(processed && processed.seq < idle.seq, 'idle comes after processed');
+  assert.equal(idle.msg, 'm1');
+  assert.ok(idle.t - processed.t < 100, `idle ${idle.t - processed.t} ms after processed`);
+});
+
+test('idle waits for a timer the component left: a late updateKeys comes first', async (t) => {
+  const { driver } = await run(t, 'late');
+  await driver.waitFor((e) => e.ev === 'ready');
+  driver.send({ cmd: 'message', id: 'm1', messageId: 'a', body: { delayMs: 150 } });
+  const idle = await driver.waitFor((e) => e.ev === 'idle');
+  const processed = driver.events.find((e) => e.ev === 'processed');
+  const keys = driver.events.find((e) => e.ev === 'emit' && e.name === 'updateKeys');
+  assert.ok(keys, 'the late updateKeys was emitted');
+  assert.ok(processed.seq < keys.seq && keys.seq < idle.seq, `order: processed ${processed.seq}, updateKeys ${keys.seq}, idle ${idle.seq}`);
+  assert.ok(idle.t - processed.t >= 140, 'idle only after the timer ran');
+  assert.equal(driver.events.filter((e) => e.ev === 'idle').length, 1, 'idle is reported once');
 });
 
 test('arguments are made JSON-safe and big events are truncated', async (t) => {
