@@ -5,7 +5,7 @@
 LOCKS := $(shell git ls-files '*package-lock.json' 2>/dev/null | grep -v node_modules)
 STAMPS := $(LOCKS:package-lock.json=node_modules/.package-lock.json)
 
-.PHONY: test deps check example npm-packages bench-peers
+.PHONY: test deps check example npm-packages bench-peers fuzz
 
 # The release's version: npm packages are VERSION, the binary says vVERSION.
 VERSION ?= 0.1.0
@@ -22,6 +22,14 @@ deps: $(STAMPS)
 # npm packages of that one component only.
 example: $(EXAMPLE)/node_modules/.package-lock.json
 	go run ./cmd/refreshproof check $(EXAMPLE)
+
+# Fuzz every fuzz target for FUZZTIME each, one after the other (not
+# part of test: it takes minutes; .ci/run calls it). A failing input is
+# written under the package's testdata/fuzz/, where it becomes a regular
+# test case once committed. FUZZ=PATTERN fuzzes only matching targets.
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 # The npm packages (refreshproof and one per platform, binaries
 # cross-compiled), packed into dist/npm/*.tgz, ready for npm publish.

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -640,8 +641,15 @@ func readNetLog(path string, cs []Container) []NetEvent {
 		byPID[c.PID] = c.Index
 	}
 	var out []NetEvent
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	// A Reader, not a Scanner: a line holds the host the component asked
+	// for, of any length, and a Scanner stops at the first line over its
+	// limit, dropping every connection after it.
+	rd := bufio.NewReader(f)
+	for {
+		line, err := rd.ReadBytes('\n')
+		if len(line) == 0 && err != nil {
+			break
+		}
 		var l struct {
 			Time  int64  `json:"time"`
 			PID   int    `json:"pid"`
@@ -650,14 +658,22 @@ func readNetLog(path string, cs []Container) []NetEvent {
 			Port  any    `json:"port"`
 			TLS   bool   `json:"tls"`
 		}
-		if json.Unmarshal(sc.Bytes(), &l) != nil {
+		// An object a line; null would decode into l without an error.
+		if !bytes.HasPrefix(bytes.TrimSpace(line), []byte("{")) || json.Unmarshal(line, &l) != nil {
 			continue
 		}
 		idx, ok := byPID[l.PID]
 		if !ok {
 			idx = -1 // a child process the component started
 		}
-		out = append(out, NetEvent{Event: l.Event, Host: l.Host, Port: l.Port, TLS: l.TLS, Container: idx, Time: time.UnixMilli(l.Time)})
+		// The time is the component's clock (Date.now, which it may
+		// replace); one JSON cannot hold would make the whole trace
+		// unwritable, so it is dropped, keeping the connection.
+		at := time.UnixMilli(l.Time)
+		if at.Year() < 0 || at.Year() > 9999 {
+			at = time.Time{}
+		}
+		out = append(out, NetEvent{Event: l.Event, Host: l.Host, Port: l.Port, TLS: l.TLS, Container: idx, Time: at})
 	}
 	return out
 }

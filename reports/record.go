@@ -156,8 +156,14 @@ type ScenarioError struct {
 // package can render it.
 func ReadRecord(r io.Reader) (Record, error) {
 	var rec Record
-	if err := json.NewDecoder(r).Decode(&rec); err != nil {
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&rec); err != nil {
 		return Record{}, fmt.Errorf("reports: reading run record: %w", err)
+	}
+	// A decoder stops after the first value: without this, the shards of
+	// a run concatenated into one file would render as the first alone.
+	if _, err := dec.Token(); err != io.EOF {
+		return Record{}, errors.New("reports: reading run record: more than one JSON value; pass each record with its own --from")
 	}
 	if err := rec.check(); err != nil {
 		return Record{}, err

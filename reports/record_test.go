@@ -61,6 +61,8 @@ func TestReadRecordErrors(t *testing.T) {
 		{"not JSON", `<testsuites/>`, "reading run record"},
 		{"no version", `{"tool":"x"}`, "not a run record"},
 		{"newer", `{"version":2,"tool":"refreshproof v9"}`, "newer refreshproof (refreshproof v9)"},
+		{"two records", `{"version":1,"tool":"a"} {"version":1,"tool":"b"}`, "more than one JSON value"},
+		{"trailing garbage", `{"version":1,"tool":"a"}}`, "more than one JSON value"},
 		{"unknown status", `{"version":1,"results":[{"ruleId":"R01","scenario":"s","status":"flaky"}]}`, `unknown status "flaky"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -537,7 +537,8 @@ func (d *Dialect) unknownProperty(x *mockprovider.Exchange, prop, typ string, ou
 	return d.graphError(x, http.StatusBadRequest, "Request_BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", prop, strings.ToLower(typ[:1])+typ[1:]), nil)
 }
 
-// badQueryOption answers an unusable $top or $skip [unverified wording].
+// badQueryOption answers an unusable $top, $skip or $select list
+// [unverified wording].
 func (d *Dialect) badQueryOption(x *mockprovider.Exchange, option, value string) *mockprovider.Response {
 	return d.graphError(x, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Invalid value '%s' for query option '%s'.", value, option), nil)
 }

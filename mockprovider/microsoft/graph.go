@@ -2,7 +2,6 @@ package microsoft
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -288,9 +287,9 @@ var meUser = obj{
 // me answers /me.
 func (d *Dialect) me(g graphReq) *mockprovider.Response {
 	user := meUser
-	sel, bad := parseSelect(g.x, user)
-	if bad != "" {
-		return g.d.unknownProperty(g.x, bad, "User", false)
+	sel, fail := g.selectOf(user, entityType{"User", false})
+	if fail != nil {
+		return fail
 	}
 	ctx := "users/$entity"
 	if sel != nil {
@@ -342,9 +341,9 @@ func (g graphReq) message(id, folderID string) *mockprovider.Response {
 		mid, _ := m.get("id")
 		pid, _ := m.get("parentFolderId")
 		if mid == id && (folderID == "" || pid == folderID) {
-			sel, bad := parseSelect(g.x, m)
-			if bad != "" {
-				return g.d.unknownProperty(g.x, bad, "Message", true)
+			sel, fail := g.selectOf(m, typeMessage)
+			if fail != nil {
+				return fail
 			}
 			ctx := "users('" + userID + "')/messages/$entity"
 			if sel != nil {
@@ -361,9 +360,9 @@ func (g graphReq) folders() *mockprovider.Response {
 	for _, f := range mailFolders {
 		list = append(list, f.obj())
 	}
-	sel, bad := parseSelect(g.x, list[0])
-	if bad != "" {
-		return g.d.unknownProperty(g.x, bad, "MailFolder", true)
+	sel, fail := g.selectOf(list[0], typeMailFolder)
+	if fail != nil {
+		return fail
 	}
 	ctx := "users('" + userID + "')/mailFolders"
 	if sel != nil {
@@ -377,9 +376,9 @@ func (g graphReq) folders() *mockprovider.Response {
 
 func (g graphReq) folder(f mailFolder) *mockprovider.Response {
 	o := f.obj()
-	sel, bad := parseSelect(g.x, o)
-	if bad != "" {
-		return g.d.unknownProperty(g.x, bad, "MailFolder", true)
+	sel, fail := g.selectOf(o, typeMailFolder)
+	if fail != nil {
+		return fail
 	}
 	ctx := "users('" + userID + "')/mailFolders/$entity"
 	if sel != nil {
@@ -392,27 +391,30 @@ func (g graphReq) folder(f mailFolder) *mockprovider.Response {
 // sendMail accepts any JSON object and answers 202 with no body; the
 // mail goes nowhere.
 func (d *Dialect) sendMail(g graphReq) *mockprovider.Response {
-	body := strings.TrimSpace(string(g.x.Body))
-	if body == "" {
-		return d.badPayload(g.x, true)
-	}
-	var v map[string]any
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		return d.badPayload(g.x, false)
+	// decodeObject, not a bare Unmarshal: null decodes into a map
+	// without error, and Graph has no message to send in it.
+	if _, fail := g.decodeObject(); fail != nil {
+		return fail
 	}
 	return g.ok(http.StatusAccepted, nil)
 }
 
-// parseSelect reads $select against the properties of example, returning
-// the property names as the entity spells them, in the order requested,
-// or the first unknown name. No $select returns nil.
-func parseSelect(x *mockprovider.Exchange, example obj) (sel []string, bad string) {
-	v, ok := queryOption(x.Request.URL.Query(), "$select")
+// selectOf reads $select against the properties of example, returning
+// the property names as the entity spells them, in the order requested.
+// No $select returns nil. A name that is not a property is Graph's 400
+// for an unknown property; an empty name ("subject,", ",") is a 400 for
+// the option, not a $select of nothing: answering the whole entity would
+// hide a component's malformed list [unverified: Graph's wording for it].
+func (g graphReq) selectOf(example obj, typ entityType) (sel []string, fail *mockprovider.Response) {
+	v, ok := queryOption(g.x.Request.URL.Query(), "$select")
 	if !ok || strings.TrimSpace(v) == "" {
-		return nil, ""
+		return nil, nil
 	}
 	for _, name := range strings.Split(v, ",") {
 		name = strings.TrimSpace(name)
+		if name == "" {
+			return nil, g.d.badQueryOption(g.x, "$select", v)
+		}
 		found := ""
 		for _, f := range example {
 			if strings.EqualFold(f.key, name) && !strings.HasPrefix(f.key, "@") {
@@ -421,11 +423,11 @@ func parseSelect(x *mockprovider.Exchange, example obj) (sel []string, bad strin
 			}
 		}
 		if found == "" {
-			return nil, name
+			return nil, g.d.unknownProperty(g.x, name, typ.name, typ.outlook)
 		}
 		sel = append(sel, found)
 	}
-	return sel, ""
+	return sel, nil
 }
 
 // project keeps the always-sent keys and the selected ones, in the

@@ -27,11 +27,13 @@ type entityType struct {
 }
 
 var (
-	typeMessage   = entityType{"Message", true}
-	typeEvent     = entityType{"Event", true}
-	typeCalendar  = entityType{"Calendar", true}
-	typeContact   = entityType{"Contact", true}
-	typeDriveItem = entityType{"DriveItem", false}
+	typeMessage    = entityType{"Message", true}
+	typeEvent      = entityType{"Event", true}
+	typeCalendar   = entityType{"Calendar", true}
+	typeContact    = entityType{"Contact", true}
+	typeDriveItem  = entityType{"DriveItem", false}
+	typeUser       = entityType{"User", false}
+	typeMailFolder = entityType{"MailFolder", true}
 )
 
 // listing says how one collection request pages.
@@ -376,9 +378,9 @@ func (g graphReq) list(items []obj, l listing) *mockprovider.Response {
 	}
 	var sel []string
 	if example != nil {
-		var bad string
-		if sel, bad = parseSelect(g.x, example); bad != "" {
-			return g.d.unknownProperty(g.x, bad, l.typ.name, l.typ.outlook)
+		var fail *mockprovider.Response
+		if sel, fail = g.selectOf(example, l.typ); fail != nil {
+			return fail
 		}
 	}
 	ctx := l.context

@@ -236,9 +236,9 @@ func (g graphReq) eventsList(c calendar, viaCalendar bool) *mockprovider.Respons
 
 // entity answers a single entity with $select applied.
 func (g graphReq) entity(o obj, set string, typ entityType, always ...string) *mockprovider.Response {
-	sel, bad := parseSelect(g.x, o)
-	if bad != "" {
-		return g.d.unknownProperty(g.x, bad, typ.name, typ.outlook)
+	sel, fail := g.selectOf(o, typ)
+	if fail != nil {
+		return fail
 	}
 	ctx := set + "/$entity"
 	if sel != nil {
