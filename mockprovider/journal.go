@@ -172,6 +172,9 @@ type Journal struct {
 	evicted int64
 	byKind  map[Kind]int64
 	byGrant map[string]int64
+	// secrets, when set, names what a cut must not split: a body cut
+	// inside a token would keep a piece that redaction no longer finds.
+	secrets func() *Redactor
 }
 
 // Default journal bounds.
@@ -196,7 +199,11 @@ func (j *Journal) cut(s string) (string, bool) {
 	if len(s) <= j.maxBody {
 		return s, false
 	}
-	return s[:j.maxBody], true
+	n := j.maxBody
+	if j.secrets != nil {
+		n = j.secrets().SafeCut(s, n)
+	}
+	return s[:n], true
 }
 
 // Append records e, assigning its sequence number, and returns it.

@@ -209,6 +209,29 @@ func (r *Redactor) String(s string) string {
 	return b.String()
 }
 
+// SafeCut returns where to cut s to keep at most its first n bytes
+// without keeping the start of a known secret that the cut would split:
+// n, or the start of the first secret running across n.
+func (r *Redactor) SafeCut(s string, n int) int {
+	if r == nil || n >= len(s) {
+		return min(n, len(s))
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for r.longest > 1 {
+		lo, hi := max(0, n-r.longest+1), min(len(s), n+r.longest-1)
+		cut := n
+		for _, m := range r.scanLocked(s[lo:hi], n-lo, nil) {
+			cut = min(cut, lo+m.start)
+		}
+		if cut == n {
+			break
+		}
+		n = cut // a secret may run across the new cut too
+	}
+	return n
+}
+
 // scanLocked appends to ms every place a spelling occurs in s and ends
 // after from, in the order of their ends. The caller holds r.mu.
 func (r *Redactor) scanLocked(s string, from int, ms []match) []match {

@@ -184,3 +184,26 @@ func BenchmarkStream(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestJournalCutKeepsNoPieceOfASecret: a body cut at the journal's limit
+// ends before a secret the limit would split, not inside it.
+func TestJournalCutKeepsNoPieceOfASecret(t *testing.T) {
+	tok := "1.AVEAsplit-at-the-journal-limit-0123456789"
+	r := NewRedactor(map[string]string{tok: "RT#1", "other-secret-9876543210": "AT#1"})
+	for _, cut := range []int{1, 10, len(tok) - 1} {
+		j := NewJournal(10, 100)
+		j.secrets = func() *Redactor { return r }
+		body := strings.Repeat("x", 100-cut) + tok + " tail"
+		e := j.Append(Entry{Body: body, ResponseBody: strings.Repeat("y", 100-cut) + url.QueryEscape(tok)})
+		if e.Body != strings.Repeat("x", 100-cut) || e.ResponseBody != strings.Repeat("y", 100-cut) || !strings.Contains(e.Note, "cut") {
+			t.Errorf("cut %d into the token: body %q, response %q, note %q", cut, e.Body, e.ResponseBody, e.Note)
+		}
+	}
+	p, err := New(fakeDialect{}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Journal().secrets == nil {
+		t.Error("the provider's journal cuts without knowing the secrets")
+	}
+}
