@@ -150,19 +150,32 @@ func (b *boundedBuffer) String() (string, int64, bool) {
 type output struct {
 	*mockprovider.Stream
 	kept *boundedBuffer
+	mu   sync.Mutex
+	n    int64 // bytes the process wrote, before redaction
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	o.n += int64(len(p))
+	o.mu.Unlock()
+	return o.Stream.Write(p)
 }
 
 // newOutput keeps limit bytes of the stream; a nil redactor keeps the
 // secrets (--reveal).
 func newOutput(r *mockprovider.Redactor, limit int) *output {
 	b := newBoundedBuffer(limit)
-	return &output{r.Stream(b), b}
+	return &output{Stream: r.Stream(b), kept: b}
 }
 
-// String returns what was kept, once what the stream held back is in.
+// String returns what was kept, once what the stream held back is in,
+// and how many bytes the process wrote.
 func (o *output) String() (string, int64, bool) {
 	_ = o.Flush() // a bounded buffer does not fail
-	return o.kept.String()
+	s, _, cut := o.kept.String()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return s, o.n, cut
 }
 
 // container is one running component process with the driver.

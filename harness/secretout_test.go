@@ -95,6 +95,10 @@ func TestSecretsInOutput(t *testing.T) {
 			}
 		}
 	}
+	// The counts are of what the process wrote, not of the redacted text.
+	if got, want := tr.Containers[0].StdoutBytes, revealed.Containers[0].StdoutBytes; got != want {
+		t.Errorf("stdout counted %d bytes, the revealed run %d", got, want)
+	}
 	out := tr.Containers[0].Stdout + tr.Containers[0].Stderr
 	for _, want := range []string{"RT=[RT#1]", "RT=[RT#2]", "id_token=[ID_TOKEN#", "refresh_token=[RT#1]"} {
 		if !strings.Contains(out, want) {

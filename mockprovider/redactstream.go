@@ -73,7 +73,7 @@ func (s *Stream) pass(final bool) error {
 	text := unsafe.String(unsafe.SliceData(s.held), len(s.held))
 	s.r.mu.RLock()
 	s.found = s.r.scanLocked(text, s.scanned, s.found)
-	keep := s.r.longest - 1
+	keep := max(0, s.r.longest-1)
 	s.r.mu.RUnlock()
 	s.scanned = len(s.held)
 	cut := len(s.held)

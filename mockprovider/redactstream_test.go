@@ -149,6 +149,11 @@ func TestStreamHoldsBack(t *testing.T) {
 	if out.String() != in {
 		t.Errorf("after Close: %q", out.String())
 	}
+	var none bytes.Buffer
+	e := (&Redactor{}).Stream(&none)
+	if _, err := e.Write([]byte(in)); err != nil || none.String() != in {
+		t.Errorf("a redactor that knows no secret: %q, %v", none.String(), err)
+	}
 	var plain bytes.Buffer
 	n := (*Redactor)(nil).Stream(&plain)
 	if _, err := n.Write([]byte(secret)); err != nil || plain.String() != secret {
