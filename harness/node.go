@@ -143,13 +143,48 @@ func (b *boundedBuffer) String() (string, int64, bool) {
 	return fmt.Sprintf("%s\n[... %d bytes left out ...]\n%s", b.head, b.total-kept, b.tail), b.total, true
 }
 
+// output is a process's stdout or stderr: redacted as it streams, then
+// bounded. Redacting first means the cut between head and tail never
+// leaves two pieces of a secret that redaction, coming later, would no
+// longer find.
+type output struct {
+	*mockprovider.Stream
+	kept *boundedBuffer
+	mu   sync.Mutex
+	n    int64 // bytes the process wrote, before redaction
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	o.n += int64(len(p))
+	o.mu.Unlock()
+	return o.Stream.Write(p)
+}
+
+// newOutput keeps limit bytes of the stream; a nil redactor keeps the
+// secrets (--reveal).
+func newOutput(r *mockprovider.Redactor, limit int) *output {
+	b := newBoundedBuffer(limit)
+	return &output{Stream: r.Stream(b), kept: b}
+}
+
+// String returns what was kept, once what the stream held back is in,
+// and how many bytes the process wrote.
+func (o *output) String() (string, int64, bool) {
+	_ = o.Flush() // a bounded buffer does not fail
+	s, _, cut := o.kept.String()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return s, o.n, cut
+}
+
 // container is one running component process with the driver.
 type container struct {
 	index   int
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
-	stdout  *boundedBuffer
-	stderr  *boundedBuffer
+	stdout  *output
+	stderr  *output
 	events  chan driverEvent
 	exited  chan struct{} // closed when the process has been waited for
 	waitErr error
@@ -161,8 +196,9 @@ type container struct {
 	uncaught []string
 }
 
-// startContainer starts the driver for c in its own process group.
-func startContainer(index int, c *Component, env []string, driverPath string, outputLimit int) (*container, error) {
+// startContainer starts the driver for c in its own process group. red
+// redacts its output (nil keeps it as it is).
+func startContainer(index int, c *Component, env []string, driverPath string, outputLimit int, red *mockprovider.Redactor) (*container, error) {
 	evR, evW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("harness: event pipe: %w", err)
@@ -172,7 +208,7 @@ func startContainer(index int, c *Component, env []string, driverPath string, ou
 	cmd.Env = env
 	cmd.ExtraFiles = []*os.File{evW} // fd 3
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	ct := &container{index: index, cmd: cmd, stdout: newBoundedBuffer(outputLimit), stderr: newBoundedBuffer(outputLimit), events: make(chan driverEvent, 1024), exited: make(chan struct{})}
+	ct := &container{index: index, cmd: cmd, stdout: newOutput(red, outputLimit), stderr: newOutput(red, outputLimit), events: make(chan driverEvent, 1024), exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = ct.stdout, ct.stderr
 	ct.stdin, err = cmd.StdinPipe()
 	if err != nil {

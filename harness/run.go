@@ -300,7 +300,11 @@ func mergeBody(base map[string]any, over json.RawMessage) json.RawMessage {
 // is ready. A set-up failure is recorded and returns false.
 func (ru *run) startContainer(deadline time.Time) (string, bool) {
 	env := append(append([]string(nil), ru.env...), fmt.Sprintf("REFRESHPROOF_CLOCK_OFFSET_MS=%d", ru.p.Clock().Offset().Milliseconds()))
-	ct, err := startContainer(len(ru.trace.Containers), ru.c, env, ru.driver, ru.r.OutputLimit)
+	var red *mockprovider.Redactor
+	if !ru.r.Reveal {
+		red = ru.p.Redactor()
+	}
+	ct, err := startContainer(len(ru.trace.Containers), ru.c, env, ru.driver, ru.r.OutputLimit, red)
 	if err != nil {
 		ru.notReady = notReady(ru.c, "start", driverEvent{}, Container{}, nil, ru.c.StartTimeout)
 		ru.notReady.Cause = err.Error()

@@ -188,6 +188,9 @@ type Journal struct {
 	evicted int64
 	byKind  map[Kind]int64
 	byGrant map[string]int64
+	// secrets, when set, names what a cut must not split: a body cut
+	// inside a token would keep a piece that redaction no longer finds.
+	secrets func() *Redactor
 }
 
 // Default journal bounds. A byte budget as well as an entry count: a
@@ -231,6 +234,10 @@ func (j *Journal) cut(s string) (string, bool) {
 			n = i
 			break
 		}
+	}
+	if j.secrets != nil {
+		// Tokens are ASCII: a cut before one stays on a rune boundary.
+		n = j.secrets().SafeCut(s, n)
 	}
 	return strings.Clone(s[:n]), true
 }

@@ -178,6 +178,7 @@ func (p *Provider) load(d Dialect, cfg Config) {
 	p.authority = NewAuthority(p.clock, *m.Policy, d.TokenFormat(), seed)
 	if p.journal == nil || m.JournalCap != cfg.JournalCap || m.JournalBytes != cfg.JournalBytes {
 		p.journal = NewJournal(m.JournalCap, m.JournalMaxBody, m.JournalBytes)
+		p.journal.secrets = p.Redactor
 	} else {
 		p.journal.Reset()
 	}

@@ -28,6 +28,10 @@ type Redactor struct {
 	filter []uint64
 	shift  uint // hash >> shift is a bit index of filter
 	n      int  // long keys the filter was sized for
+	// longest is the length of the longest spelling ever added: a stream
+	// holds back one byte less (Stream). Remove leaves it, which only
+	// holds back more.
+	longest int
 }
 
 // spelling is one way a secret is written (as is, query- or
@@ -133,6 +137,7 @@ func (r *Redactor) Add(value, label string) {
 		if !replaced {
 			m[k] = append(list, spelling{sp, l})
 		}
+		r.longest = max(r.longest, len(sp))
 		if len(sp) >= 8 {
 			if len(r.long) > r.n {
 				r.resizeLocked()
@@ -187,11 +192,52 @@ func (r *Redactor) String(s string) string {
 		return s
 	}
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if len(r.long) == 0 && len(r.short) == 0 {
+	ms := r.scanLocked(s, 0, nil)
+	r.mu.RUnlock()
+	if len(ms) == 0 {
 		return s
 	}
-	var ms []match
+	var b strings.Builder
+	b.Grow(len(s))
+	at := 0
+	for _, m := range choose(ms) {
+		b.WriteString(s[at:m.start])
+		b.WriteString(m.label)
+		at = m.end
+	}
+	b.WriteString(s[at:])
+	return b.String()
+}
+
+// SafeCut returns where to cut s to keep at most its first n bytes
+// without keeping the start of a known secret that the cut would split:
+// n, or the start of the first secret running across n.
+func (r *Redactor) SafeCut(s string, n int) int {
+	if r == nil || n >= len(s) {
+		return min(n, len(s))
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for r.longest > 1 {
+		lo, hi := max(0, n-r.longest+1), min(len(s), n+r.longest-1)
+		cut := n
+		for _, m := range r.scanLocked(s[lo:hi], n-lo, nil) {
+			cut = min(cut, lo+m.start)
+		}
+		if cut == n {
+			break
+		}
+		n = cut // a secret may run across the new cut too
+	}
+	return n
+}
+
+// scanLocked appends to ms every place a spelling occurs in s and ends
+// after from, in the order of their ends. The caller holds r.mu.
+func (r *Redactor) scanLocked(s string, from int, ms []match) []match {
+	if len(r.long) == 0 && len(r.short) == 0 {
+		return ms
+	}
 	found := func(list []spelling, end int) {
 		for _, sp := range list {
 			if n := len(sp.text); n <= end && s[end-n:end] == sp.text {
@@ -199,7 +245,7 @@ func (r *Redactor) String(s string) string {
 			}
 		}
 	}
-	for end := minSecret; end <= len(s); end++ {
+	for end := max(minSecret, from+1); end <= len(s); end++ {
 		if len(r.short) > 0 {
 			if list, ok := r.short[key6(s, end)]; ok {
 				found(list, end)
@@ -211,29 +257,27 @@ func (r *Redactor) String(s string) string {
 			}
 		}
 	}
-	if len(ms) == 0 {
-		return s
-	}
-	// Found in order of their ends; choose as a left-to-right scan would.
+	return ms
+}
+
+// choose orders ms by where they start and drops those a left-to-right
+// scan would not replace: a match inside or overlapping an earlier one.
+func choose(ms []match) []match {
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].start != ms[j].start {
 			return ms[i].start < ms[j].start
 		}
 		return ms[i].end > ms[j].end
 	})
-	var b strings.Builder
-	b.Grow(len(s))
-	at := 0
+	out, at := ms[:0], 0
 	for _, m := range ms {
 		if m.start < at {
 			continue
 		}
-		b.WriteString(s[at:m.start])
-		b.WriteString(m.label)
+		out = append(out, m)
 		at = m.end
 	}
-	b.WriteString(s[at:])
-	return b.String()
+	return out
 }
 
 // Header returns a redacted copy of h. Basic credentials are replaced

@@ -623,13 +623,23 @@ function main() {
         clockOffsetMs = Math.trunc(Number(cmd.offsetMs));
         break;
       case 'exit':
-        process.exit(0);
+        exitFlushed();
         break;
       default:
         emitEvent({ ev: 'protocol-error', line: line.slice(0, PREVIEW_CHARS), error: `unknown command ${JSON.stringify(cmd.cmd)}` });
     }
   });
-  rl.on('close', () => process.exit(0));
+  rl.on('close', exitFlushed);
+}
+
+// exitFlushed exits once stdout and stderr have drained: writes to a pipe
+// are queued in the process, and exiting at once drops what the harness
+// has not read yet. The harness kills the process after its grace anyway.
+function exitFlushed() {
+  let pending = 2;
+  const done = () => { if (--pending === 0) process.exit(0); };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }
 
 main();

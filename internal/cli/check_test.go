@@ -269,6 +269,10 @@ expect:
 	})
 	t.Run("reports of a revealed run are the owner's only", func(t *testing.T) {
 		record := filepath.Join(tmp, "revealed.json")
+		// Also when it replaces a record others could read.
+		if err := os.WriteFile(record, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		run(t, "check", broken, "--scenarios=valid-token", "--reveal", "--json-report", record)
 		if st, err := os.Stat(record); err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("a revealed run record: %v, mode %v, want 0600", err, st.Mode().Perm())

@@ -273,11 +273,8 @@ func writeTrace(path string, t harness.Trace) error {
 	if err != nil {
 		return err
 	}
-	mode := os.FileMode(0o644)
-	if !t.Redacted {
-		mode = 0o600 // a revealed trace holds live tokens and the client secret
-	}
-	return os.WriteFile(path, append(b, '\n'), mode)
+	// A revealed trace holds live tokens and the client secret.
+	return writeOutput(path, append(b, '\n'), !t.Redacted)
 }
 
 // providerList names the providers refreshproof mocks: "salesforce or

@@ -36,8 +36,12 @@ func TestRunComponent(t *testing.T) {
 	if err := json.Unmarshal(b, &tr); err != nil || tr.Version != harness.TraceVersion || !tr.Redacted || len(tr.Messages) != 1 {
 		t.Fatalf("trace: %v version=%d redacted=%v messages=%d", err, tr.Version, tr.Redacted, len(tr.Messages))
 	}
-	// With --reveal the trace holds live secrets: only its owner may read it.
+	// With --reveal the trace holds live secrets: only its owner may read
+	// it, also when it replaces a file others could read.
 	revealed := t.TempDir()
+	if err := os.WriteFile(filepath.Join(revealed, "microsoft-valid-token.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if code, out, errOut := run(t, "run", example, "--scenarios", "valid-token", "--reveal", "--trace-dir", revealed); code != cli.ExitOK {
 		t.Fatalf("--reveal: exit %d\n%s\n%s", code, out, errOut)
 	}

@@ -218,13 +218,11 @@ func writeReports(stdout io.Writer, rec reports.Record, junit, jsonOut, markdown
 			continue
 		}
 		// Revealed traces hold live secrets: only the user may read them.
-		mode := os.FileMode(0o644)
+		revealed := false
 		for _, t := range rec.Traces {
-			if !t.Redacted {
-				mode = 0o600
-			}
+			revealed = revealed || !t.Redacted
 		}
-		if err := os.WriteFile(out.path, buf.Bytes(), mode); err != nil {
+		if err := writeOutput(out.path, buf.Bytes(), revealed); err != nil {
 			return usageErr("writing %s: %v", out.path, err)
 		}
 	}

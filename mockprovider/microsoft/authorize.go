@@ -81,6 +81,7 @@ func (d *Dialect) serveAuthorize(x *mockprovider.Exchange, r route) *mockprovide
 		ac.method = "plain"
 	}
 	code := "1.AVEA" + x.Provider.Random(150)
+	x.Provider.Credential(code, "CODE") // redeemable for a grant: a secret
 	d.mu.Lock()
 	d.codes[code] = ac
 	d.mu.Unlock()

@@ -394,6 +394,10 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	if !strings.HasPrefix(loc.RawQuery, "code=") {
 		t.Errorf("redirect query %q does not start with code", loc.RawQuery)
 	}
+	// A code is a credential until redeemed: redactions replace it.
+	if code := loc.Query().Get("code"); !strings.Contains(m.p.Redactor().String(loc.RawQuery), "code=[CODE#1]") {
+		t.Errorf("redacted query %q still holds code %.20s", m.p.Redactor().String(loc.RawQuery), code)
+	}
 	form := url.Values{
 		"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {"https://app.example.com/cb"},
 		"client_id": {microsoft.DefaultClientID}, "client_secret": {microsoft.DefaultClientSecret}, "code_verifier": {verifier},

@@ -194,6 +194,11 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	if !strings.HasPrefix(code, "aPrx") || loc.Query().Get("state") != "xyz" {
 		t.Fatalf("redirect %s lacks an aPrx code or the state", loc)
 	}
+	// A code is a credential until redeemed: redactions replace it, also
+	// in the redirect's query.
+	if got := m.p.Redactor().String(resp.Header.Get("Location")); strings.Contains(got, code[:20]) || !strings.Contains(got, "[CODE#1]") {
+		t.Errorf("redacted Location: %s", got)
+	}
 	exchange := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {c.ID}, "client_secret": {c.Secret}, "redirect_uri": {"https://app.example.com/callback"}, "code_verifier": {"wrong"}}
 	if _, body := m.post(pathToken, exchange); !strings.Contains(string(body), "invalid code verifier") {
 		t.Errorf("wrong verifier: %s", body)
@@ -246,6 +251,10 @@ func TestPasswordFlowAndOpenID(t *testing.T) {
 		t.Errorf("id_token %v is not a JWT", v["id_token"])
 	}
 	checkSignature(t, v, c.Secret)
+	// It names the user: every redaction replaces it.
+	if got := m.p.Redactor().String("id_token=" + v["id_token"].(string)); got != "id_token=[ID_TOKEN#1]" {
+		t.Errorf("redacted id_token: %.80s", got)
+	}
 }
 
 func TestRouting(t *testing.T) {

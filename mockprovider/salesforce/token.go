@@ -195,7 +195,9 @@ func (d *Dialect) tokenSuccess(x *mockprovider.Exchange, g mockprovider.Grant, c
 	}
 	o = append(o, field{"signature", d.signature(secret, id, issuedAt)}, field{"scope", g.Scope})
 	if hasScope(g.Scope, "openid") {
-		o = append(o, field{"id_token", d.idToken(x, g, clientID, secret)})
+		id := d.idToken(x, g, clientID, secret)
+		x.Provider.Credential(id, "ID_TOKEN") // it names the user
+		o = append(o, field{"id_token", id})
 	}
 	o = append(o,
 		field{"instance_url", x.URL(instance)},
@@ -385,6 +387,7 @@ func (d *Dialect) serveAuthorize(x *mockprovider.Exchange) *mockprovider.Respons
 		scope = x.Provider.Config().Scope
 	}
 	code := "aPrx" + sprinkle(x.Provider.Random(80), '.', '_') + "=="
+	x.Provider.Credential(code, "CODE") // redeemable for a grant: a secret
 	d.mu.Lock()
 	d.codes[code] = &authCode{
 		clientID: clientID, redirectURI: q.Get("redirect_uri"), scope: scope,
