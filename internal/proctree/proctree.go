@@ -27,12 +27,16 @@ type Proc struct {
 	// Command is its command line, arguments joined by spaces, at most
 	// 200 bytes.
 	Command string `json:"command"`
-	// Signal is the last signal it was sent: "terminated" when SIGTERM
-	// ended it, "killed" when SIGKILL had to.
+	// Signal is how it ended: "terminated" by SIGTERM, "killed" by
+	// SIGKILL after the grace, or GroupKilled.
 	Signal string `json:"signal"`
 }
 
 func (p Proc) String() string { return fmt.Sprintf("pid %d (%s, %s)", p.PID, p.Command, p.Signal) }
+
+// GroupKilled is the Signal of a process that ended with the root's
+// process group, before the Tree signalled it.
+const GroupKilled = "killed with the process group"
 
 // MarkerEnv is the environment variable a Tree's marker goes in.
 const MarkerEnv = "REFRESHPROOF_PROCESS_TREE"
@@ -98,25 +102,26 @@ func (t *Tree) loop() {
 	}
 }
 
-// End records the tree a last time, then ends it: SIGTERM to every
-// descendant still running (the root is the caller's to end), grace for
-// them to exit, SIGKILL to the rest. It reaps those that reparented to
-// this program and returns what it had to end, in pid order. It returns
-// within about grace plus one second.
-func (t *Tree) End(grace time.Duration) []Proc {
+// End records the tree a last time, calls first (nil for none; the
+// caller ends the root there, with its process group), then ends what
+// still runs: SIGTERM to every descendant, grace for them to exit,
+// SIGKILL to the rest. It reaps those that reparented to this program
+// and returns, in pid order, every descendant that ran when End was
+// called. It returns within about grace plus one second.
+func (t *Tree) End(grace time.Duration, first func()) []Proc {
 	t.mu.Lock()
-	if t.ended {
-		t.mu.Unlock()
-		return nil
-	}
+	again := t.ended
 	t.ended = true
 	t.mu.Unlock()
-	if !supported {
+	if again || !supported {
+		if first != nil {
+			first()
+		}
 		return nil
 	}
 	close(t.stop)
 	<-t.done
-	return t.end(grace)
+	return t.end(grace, first)
 }
 
 // truncate shortens a command line for a report.

@@ -198,10 +198,20 @@ func running(pid int, m member) bool {
 	return true
 }
 
-func (t *Tree) end(grace time.Duration) []Proc {
+func (t *Tree) end(grace time.Duration, first func()) []Proc {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	ended := map[int]*Proc{}
+	// What runs now is what the command left; first may end part of it.
+	t.scanLocked(allStats())
+	for pid, m := range t.members {
+		if running(pid, m) {
+			ended[pid] = &Proc{PID: pid, Command: m.command, Signal: GroupKilled}
+		}
+	}
+	if first != nil {
+		first()
+	}
 	// signal sends sig to every member still running, recording it, and
 	// tells whether any runs.
 	signal := func(sig syscall.Signal, name string) bool {
@@ -217,7 +227,7 @@ func (t *Tree) end(grace time.Duration) []Proc {
 				p = &Proc{PID: pid, Command: m.command}
 				ended[pid] = p
 			}
-			if p.Signal != name {
+			if p.Signal != name && p.Signal != "killed" {
 				_ = syscall.Kill(pid, sig)
 				p.Signal = name
 			}

@@ -89,7 +89,7 @@ func TestTreeEndsEscapedDescendants(t *testing.T) {
 				_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
 			}
 			began := time.Now()
-			ended := tree.End(300 * time.Millisecond)
+			ended := tree.End(300*time.Millisecond, nil)
 			if took := time.Since(began); took > 2*time.Second {
 				t.Errorf("End took %v", took)
 			}
@@ -125,16 +125,33 @@ func TestTreeLeavesOthersAlone(t *testing.T) {
 	_ = a.Wait()
 	_ = b.Wait()
 	waitFor(t, "both sleeps", func() bool { return len(runningWith(argA)) == 1 && len(runningWith(argB)) == 1 })
-	if ended := ta.End(time.Second); len(ended) != 1 || !strings.Contains(ended[0].Command, argA) {
+	if ended := ta.End(time.Second, nil); len(ended) != 1 || !strings.Contains(ended[0].Command, argA) {
 		t.Errorf("tree A ended %v, want its sleep only", ended)
 	}
 	if len(runningWith(argB)) != 1 {
 		t.Error("ending tree A ended B's process")
 	}
-	if ended := tb.End(time.Second); len(ended) != 1 || !strings.Contains(ended[0].Command, argB) {
+	if ended := tb.End(time.Second, nil); len(ended) != 1 || !strings.Contains(ended[0].Command, argB) {
 		t.Errorf("tree B ended %v, want its sleep only", ended)
 	}
-	if ended := tb.End(time.Second); ended != nil {
+	if ended := tb.End(time.Second, nil); ended != nil {
 		t.Errorf("a second End ended %v", ended)
+	}
+}
+
+func TestTreeReportsWhatTheGroupKillEnded(t *testing.T) {
+	t.Parallel()
+	arg := uniqueSleep()
+	marker := NewMarker()
+	cmd := start(t, marker, "sleep "+arg+" & wait")
+	tree := Watch(cmd.Process.Pid, marker, 0)
+	waitFor(t, "the sleep to start", func() bool { return len(runningWith(arg)) == 1 })
+	ended := tree.End(time.Second, func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	_ = cmd.Wait()
+	if len(ended) != 1 || ended[0].Command != "sleep "+arg || ended[0].Signal != GroupKilled {
+		t.Errorf("ended %v, want the sleep, %s", ended, GroupKilled)
+	}
+	if left := runningWith(arg); len(left) > 0 {
+		t.Errorf("still running: %v", left)
 	}
 }

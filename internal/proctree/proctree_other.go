@@ -18,4 +18,4 @@ type member struct{}
 // Scan does nothing here.
 func (t *Tree) Scan() {}
 
-func (t *Tree) end(time.Duration) []Proc { return nil }
+func (t *Tree) end(time.Duration, func()) []Proc { return nil }
