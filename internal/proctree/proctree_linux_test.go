@@ -32,9 +32,16 @@ func runningWith(s string) []int {
 	return out
 }
 
-func start(t *testing.T, marker, script string) *exec.Cmd {
+// start runs script, in which %[1]s is arg, with marker in its
+// environment. Whatever sleep arg a failing test leaves goes with it.
+func start(t *testing.T, marker, arg, script string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command("sh", "-c", script)
+	t.Cleanup(func() {
+		for _, pid := range runningWith(arg) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	cmd := exec.Command("sh", "-c", fmt.Sprintf(script, arg))
 	cmd.Env = append(os.Environ(), marker)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -73,14 +80,13 @@ func TestTreeEndsEscapedDescendants(t *testing.T) {
 			t.Parallel()
 			arg := uniqueSleep()
 			marker := NewMarker()
-			cmd := start(t, marker, fmt.Sprintf(tt.script, arg))
+			cmd := start(t, marker, arg, tt.script)
 			if tt.noMarker {
 				marker = ""
 			}
 			tree := Watch(cmd.Process.Pid, marker, 50*time.Millisecond)
 			waitFor(t, "the sleep to start", func() bool { return len(runningWith(arg)) == 1 })
 			pid := runningWith(arg)[0]
-			t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 			waited := make(chan struct{})
 			go func() { _ = cmd.Wait(); close(waited) }()
 			if tt.rootExits {
@@ -119,8 +125,8 @@ func TestTreeLeavesOthersAlone(t *testing.T) {
 	// only its own processes, although both orphans reparent here.
 	argA, argB := uniqueSleep(), uniqueSleep()
 	ma, mb := NewMarker(), NewMarker()
-	a := start(t, ma, "setsid sleep "+argA+" >/dev/null 2>&1 & exit 0")
-	b := start(t, mb, "setsid sleep "+argB+" >/dev/null 2>&1 & exit 0")
+	a := start(t, ma, argA, "setsid sleep %s >/dev/null 2>&1 & exit 0")
+	b := start(t, mb, argB, "setsid sleep %s >/dev/null 2>&1 & exit 0")
 	ta, tb := Watch(a.Process.Pid, ma, 0), Watch(b.Process.Pid, mb, 0)
 	_ = a.Wait()
 	_ = b.Wait()
@@ -143,7 +149,7 @@ func TestTreeReportsWhatTheGroupKillEnded(t *testing.T) {
 	t.Parallel()
 	arg := uniqueSleep()
 	marker := NewMarker()
-	cmd := start(t, marker, "sleep "+arg+" & wait")
+	cmd := start(t, marker, arg, "sleep %s & wait")
 	tree := Watch(cmd.Process.Pid, marker, 0)
 	waitFor(t, "the sleep to start", func() bool { return len(runningWith(arg)) == 1 })
 	ended := tree.End(time.Second, func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
