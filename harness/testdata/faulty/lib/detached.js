@@ -1,0 +1,9 @@
+const { spawn } = require('child_process');
+// Starts a process in its own session (setsid: out of the process group)
+// that holds the component's stdout and stderr, and forgets it.
+exports.process = async function process() {
+  const child = spawn('setsid', ['sleep', env('LEFTOVER_SLEEP')], { stdio: 'inherit', detached: true });
+  child.unref();
+  return { body: { started: child.pid } };
+};
+function env(k) { return process.env[k]; }
