@@ -260,6 +260,9 @@ func (ct *container) stop(grace time.Duration) {
 	_ = ct.stdin.Close()
 	select {
 	case <-ct.exited:
+	case <-ct.tree.RootExited():
+		// Wait may still wait for output a leftover holds; ending the
+		// tree closes it.
 	case <-time.After(grace):
 	}
 	// Whatever the component started goes too.

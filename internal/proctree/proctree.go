@@ -68,6 +68,8 @@ type Tree struct {
 	members   map[int]member // descendants ever seen, by pid
 	stop      chan struct{}
 	done      chan struct{}
+	rootGone  chan struct{} // closed when a scan finds the root exited
+	goneOnce  sync.Once
 	ended     bool
 }
 
@@ -78,7 +80,7 @@ func Watch(root int, marker string, every time.Duration) *Tree {
 	if every <= 0 {
 		every = 250 * time.Millisecond
 	}
-	t := &Tree{root: root, marker: marker, every: every, members: map[int]member{}, stop: make(chan struct{}), done: make(chan struct{})}
+	t := &Tree{root: root, marker: marker, every: every, members: map[int]member{}, stop: make(chan struct{}), done: make(chan struct{}), rootGone: make(chan struct{})}
 	if !supported {
 		close(t.done)
 		return t
@@ -101,6 +103,12 @@ func (t *Tree) loop() {
 		}
 	}
 }
+
+// RootExited is closed once a scan finds the root exited (a zombie or
+// gone), at most a scan interval late; it never closes where trees are
+// not supported. A caller waiting for os/exec's Wait, which also waits
+// for the output pipes a leftover may hold, can end the tree then.
+func (t *Tree) RootExited() <-chan struct{} { return t.rootGone }
 
 // End records the tree a last time, calls first (nil for none; the
 // caller ends the root there, with its process group), then ends what

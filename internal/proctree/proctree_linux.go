@@ -139,6 +139,11 @@ func (t *Tree) scanLocked(all []stat) {
 	var queue []int
 	if s, ok := byPID[t.root]; ok && s.start == t.rootStart {
 		queue = append(queue, t.root)
+		if s.state == 'Z' || s.state == 'X' {
+			t.goneOnce.Do(func() { close(t.rootGone) })
+		}
+	} else {
+		t.goneOnce.Do(func() { close(t.rootGone) })
 	}
 	for pid, m := range t.members {
 		if s, ok := byPID[pid]; ok && s.start == m.start {

@@ -91,6 +91,11 @@ func TestTreeEndsEscapedDescendants(t *testing.T) {
 			go func() { _ = cmd.Wait(); close(waited) }()
 			if tt.rootExits {
 				<-waited
+				select {
+				case <-tree.RootExited():
+				case <-time.After(time.Second):
+					t.Error("RootExited did not close within a second of the root's exit")
+				}
 			} else {
 				_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
 			}
