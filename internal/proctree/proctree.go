@@ -56,7 +56,7 @@ func NewMarker() string {
 	return fmt.Sprintf("%s=%d.%d.%d", MarkerEnv, selfPID, time.Now().UnixNano(), markerSeq.n)
 }
 
-// Tree is the processes one command started. Start it once the command
+// Tree is the processes one command started. Watch it once the command
 // runs; End it once the command should be gone.
 type Tree struct {
 	root   int
@@ -111,7 +111,8 @@ func (t *Tree) loop() {
 func (t *Tree) RootExited() <-chan struct{} { return t.rootGone }
 
 // End records the tree a last time, calls first (nil for none; the
-// caller ends the root there, with its process group), then ends what
+// caller ends the root there with SIGKILL to its process group, the
+// root's pid), then ends what
 // still runs: SIGTERM to every descendant, grace for them to exit,
 // SIGKILL to the rest. It reaps those that reparented to this program
 // and returns, in pid order, every descendant that ran when End was

@@ -34,6 +34,7 @@ func becomeSubreaper() {
 // stat is what /proc/PID/stat says of a process that the tree uses.
 type stat struct {
 	pid, ppid int
+	pgrp      int
 	state     byte
 	start     uint64 // clock ticks after boot: a pid reused later has another
 }
@@ -55,6 +56,7 @@ func readStat(pid int) (stat, bool) {
 	}
 	s := stat{pid: pid, state: f[0][0]}
 	s.ppid, _ = strconv.Atoi(f[1])
+	s.pgrp, _ = strconv.Atoi(f[2])
 	s.start, _ = strconv.ParseUint(f[19], 10, 64)
 	return s, true
 }
@@ -184,12 +186,12 @@ func (t *Tree) scanLocked(all []stat) {
 }
 
 // running tells whether the member pid still runs (not gone, not a
-// zombie, not a new process that reused the pid); a zombie whose parent
-// is this program is reaped.
-func running(pid int, m member) bool {
+// zombie, not a new process that reused the pid), and its stat; a zombie
+// whose parent is this program is reaped.
+func running(pid int, m member) (stat, bool) {
 	s, ok := readStat(pid)
 	if !ok || s.start != m.start {
-		return false
+		return s, false
 	}
 	if s.state == 'Z' || s.state == 'X' {
 		if s.ppid == selfPID {
@@ -198,9 +200,9 @@ func running(pid int, m member) bool {
 			var ws syscall.WaitStatus
 			_, _ = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 		}
-		return false
+		return s, false
 	}
-	return true
+	return s, true
 }
 
 func (t *Tree) end(grace time.Duration, first func()) []Proc {
@@ -210,7 +212,7 @@ func (t *Tree) end(grace time.Duration, first func()) []Proc {
 	// What runs now is what the command left; first may end part of it.
 	t.scanLocked(allStats())
 	for pid, m := range t.members {
-		if running(pid, m) {
+		if _, ok := running(pid, m); ok {
 			ended[pid] = &Proc{PID: pid, Command: m.command, Signal: GroupKilled}
 		}
 	}
@@ -223,7 +225,8 @@ func (t *Tree) end(grace time.Duration, first func()) []Proc {
 		t.scanLocked(allStats())
 		any := false
 		for pid, m := range t.members {
-			if !running(pid, m) {
+			s, ok := running(pid, m)
+			if !ok {
 				continue
 			}
 			any = true
@@ -231,6 +234,11 @@ func (t *Tree) end(grace time.Duration, first func()) []Proc {
 			if p == nil {
 				p = &Proc{PID: pid, Command: m.command}
 				ended[pid] = p
+			}
+			if first != nil && p.Signal == GroupKilled && s.pgrp == t.root && sig == syscall.SIGTERM {
+				// first sent it SIGKILL with the group, which takes a
+				// moment; a SIGTERM now would misname what ended it.
+				continue
 			}
 			if p.Signal != name && p.Signal != "killed" {
 				_ = syscall.Kill(pid, sig)
