@@ -264,6 +264,20 @@ func (t *Tree) end(grace time.Duration, first func()) []Proc {
 		signal(syscall.SIGKILL, "killed")
 		waitGone(time.Second, syscall.SIGKILL, "killed")
 	}
+	// A member that was another member's zombie child reparents here
+	// only once that parent has gone, which may be after the last check:
+	// look once more a moment later, so none stays a zombie of this
+	// program.
+	later := make(map[int]member, len(t.members))
+	for pid, m := range t.members {
+		later[pid] = m
+	}
+	go func() {
+		time.Sleep(time.Second)
+		for pid, m := range later {
+			running(pid, m)
+		}
+	}()
 	out := make([]Proc, 0, len(ended))
 	for _, p := range ended {
 		out = append(out, *p)
