@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/refreshproof/refreshproof/internal/proctree"
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
@@ -191,6 +192,11 @@ type container struct {
 	started time.Time
 	ended   time.Time
 	bad     []string // lines on fd 3 that were not events
+	// tree follows every process the component starts, also one that
+	// left the group (setsid) or lost its parent; leftovers are those
+	// that still ran when the container ended.
+	tree      *proctree.Tree
+	leftovers []proctree.Proc
 
 	mu       sync.Mutex
 	uncaught []string
@@ -205,9 +211,14 @@ func startContainer(index int, c *Component, env []string, driverPath string, ou
 	}
 	cmd := exec.Command("node", driverPath)
 	cmd.Dir = c.Dir
-	cmd.Env = env
+	marker := proctree.NewMarker()
+	cmd.Env = append(env[:len(env):len(env)], marker)
 	cmd.ExtraFiles = []*os.File{evW} // fd 3
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// stdout and stderr are copied through pipes, and Wait waits for the
+	// copies: a process the component started that holds them would keep
+	// Wait, and so the run, waiting for as long as it lives.
+	cmd.WaitDelay = waitDelay
 	ct := &container{index: index, cmd: cmd, stdout: newOutput(red, outputLimit), stderr: newOutput(red, outputLimit), events: make(chan driverEvent, 1024), exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = ct.stdout, ct.stderr
 	ct.stdin, err = cmd.StdinPipe()
@@ -223,6 +234,7 @@ func startContainer(index int, c *Component, env []string, driverPath string, ou
 		return nil, fmt.Errorf("harness: starting node: %w", err)
 	}
 	evW.Close() // the child holds its own copy
+	ct.tree = proctree.Watch(cmd.Process.Pid, marker, 0)
 	go ct.readEvents(evR)
 	go func() {
 		ct.waitErr = cmd.Wait()
@@ -259,23 +271,37 @@ func (ct *container) send(cmd any) error {
 	return err
 }
 
-// kill ends the whole process group, then waits for the process.
+// waitDelay bounds how long Wait waits for the output copies once the
+// process has exited; treeGrace is how long the processes the component
+// left get between SIGTERM and SIGKILL.
+const (
+	waitDelay = 2 * time.Second
+	treeGrace = time.Second
+)
+
+// kill ends the process with its group, then everything else it started
+// (SIGTERM, treeGrace, SIGKILL), then waits for the process.
 func (ct *container) kill() {
 	if ct.cmd.Process != nil {
-		_ = syscall.Kill(-ct.cmd.Process.Pid, syscall.SIGKILL)
+		ct.leftovers = append(ct.leftovers, ct.tree.End(treeGrace, func() {
+			_ = syscall.Kill(-ct.cmd.Process.Pid, syscall.SIGKILL)
+		})...)
 	}
 	<-ct.exited
 }
 
-// stop asks the driver to exit, then kills the group after grace.
+// stop asks the driver to exit, then kills what is left after grace.
 func (ct *container) stop(grace time.Duration) {
 	_ = ct.send(map[string]string{"cmd": "exit"})
 	_ = ct.stdin.Close()
 	select {
 	case <-ct.exited:
+	case <-ct.tree.RootExited():
+		// Wait may still wait for output a leftover holds; ending the
+		// tree closes it.
 	case <-time.After(grace):
 	}
-	// Whatever the component started in its group goes too.
+	// Whatever the component started goes too.
 	ct.kill()
 }
 
@@ -308,6 +334,9 @@ func (ct *container) record(reason string) Container {
 	ct.mu.Lock()
 	out.Uncaught = append(out.Uncaught, ct.uncaught...)
 	ct.mu.Unlock()
+	for _, p := range ct.leftovers {
+		out.Leftovers = append(out.Leftovers, Leftover(p))
+	}
 	return out
 }
 

@@ -185,7 +185,11 @@ func (r Runner) Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (
 	}
 	err = ru.steps(ctx)
 	if ru.cur != nil {
-		ru.endContainer("run-ended", 5*time.Second)
+		grace := 5 * time.Second
+		if ctx.Err() != nil {
+			grace = 0 // interrupted: end it now
+		}
+		ru.endContainer("run-ended", grace)
 	}
 	ru.finish()
 	if !r.Reveal {
@@ -298,7 +302,7 @@ func mergeBody(base map[string]any, over json.RawMessage) json.RawMessage {
 
 // startContainer starts a component process and waits until its sailor
 // is ready. A set-up failure is recorded and returns false.
-func (ru *run) startContainer(deadline time.Time) (string, bool) {
+func (ru *run) startContainer(ctx context.Context, deadline time.Time) (string, bool) {
 	env := append(append([]string(nil), ru.env...), fmt.Sprintf("REFRESHPROOF_CLOCK_OFFSET_MS=%d", ru.p.Clock().Offset().Milliseconds()))
 	var red *mockprovider.Redactor
 	if !ru.r.Reveal {
@@ -357,6 +361,9 @@ func (ru *run) startContainer(deadline time.Time) (string, bool) {
 			ru.endContainer("timeout", 0)
 			ru.notReady = notReady(ru.c, "timeout", driverEvent{}, ru.trace.Containers[ct.index], nil, ru.c.StartTimeout)
 			return "the component's sailor was not ready within the start-up limit", false
+		case <-ctx.Done():
+			ru.endContainer("run-ended", 0)
+			return "the run was cancelled before the component was ready", false
 		}
 	}
 }
@@ -490,7 +497,7 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 		ru.endContainer("crash", 0)
 	}
 	if ru.cur == nil {
-		if detail, ok := ru.startContainer(time.Now().Add(ru.c.StartTimeout)); !ok {
+		if detail, ok := ru.startContainer(ctx, time.Now().Add(ru.c.StartTimeout)); !ok {
 			finish(OutcomeNotRun, detail)
 			return
 		}

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/refreshproof/refreshproof/mockprovider"
@@ -169,7 +170,24 @@ type Container struct {
 	// Uncaught is an uncaught exception or unhandled rejection the
 	// process reported.
 	Uncaught []string `json:"uncaught,omitempty"`
+	// Leftovers are the processes the component started that still ran
+	// when its process ended or was ended, which the harness then ended:
+	// a fact about the component's hygiene, not a rule's verdict.
+	Leftovers []Leftover `json:"leftovers,omitempty"`
 }
+
+// Leftover is a process a component left running, which the harness
+// ended.
+type Leftover struct {
+	PID int `json:"pid"`
+	// Command is its command line, at most 200 bytes.
+	Command string `json:"command"`
+	// Signal is how it ended: "terminated" (SIGTERM), "killed" (SIGKILL
+	// after a grace) or "killed with the process group".
+	Signal string `json:"signal"`
+}
+
+func (l Leftover) String() string { return fmt.Sprintf("pid %d (%s), %s", l.PID, l.Command, l.Signal) }
 
 // KeyUpdate is one updateKeys body as the platform received it.
 type KeyUpdate struct {
@@ -215,6 +233,9 @@ func (t *Trace) Redact(r *mockprovider.Redactor) {
 		c.Stdout, c.Stderr, c.Fatal = r.String(c.Stdout), r.String(c.Stderr), r.String(c.Fatal)
 		for j := range c.Uncaught {
 			c.Uncaught[j] = r.String(c.Uncaught[j])
+		}
+		for j := range c.Leftovers {
+			c.Leftovers[j].Command = r.String(c.Leftovers[j].Command)
 		}
 	}
 	for i := range t.KeyUpdates {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/refreshproof/refreshproof/harness"
 )
 
 var statusEmoji = map[Status]string{
@@ -77,6 +79,7 @@ func WriteMarkdown(w io.Writer, rec Record) error {
 		}
 		b.WriteString("\n")
 	}
+	writeLeftovers(&b, rec.Traces)
 	if len(rec.NotExercised) > 0 {
 		b.WriteString("## ⚠️ Scenarios that did not exercise the component\n\nNothing was judged in these; their rules are skipped, not passed.\n\n")
 		for _, se := range rec.NotExercised {
@@ -288,4 +291,24 @@ func consequencesOf(rec *Record, res Result) []Result {
 		}
 	}
 	return out
+}
+
+// writeLeftovers lists the processes a component left running, which the
+// harness ended: a fact about the component, judged by no rule.
+func writeLeftovers(b *strings.Builder, traces []harness.Trace) {
+	n := 0
+	for _, t := range traces {
+		for _, c := range t.Containers {
+			for _, l := range c.Leftovers {
+				if n == 0 {
+					b.WriteString("## ⚠️ Processes the component left running\n\nrefreshproof ended them when their container ended; no rule judges this.\n\n")
+				}
+				n++
+				fmt.Fprintf(b, "- **%s**: %s\n", mdText(t.Scenario.Ref()), mdText(l.String()))
+			}
+		}
+	}
+	if n > 0 {
+		b.WriteString("\n")
+	}
 }

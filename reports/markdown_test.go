@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
@@ -96,5 +97,18 @@ func TestMermaidCap(t *testing.T) {
 		if !strings.Contains(md[start:], want) {
 			t.Errorf("diagram lacks %q:\n%s", want, diagram)
 		}
+	}
+}
+
+func TestMarkdownLeftovers(t *testing.T) {
+	rec := sampleRecord()
+	if got := string(render(t, func(b *bytes.Buffer) error { return WriteMarkdown(b, rec) })); strings.Contains(got, "left running") {
+		t.Fatalf("a record without leftovers has the section:\n%s", got)
+	}
+	rec.Traces[0].Containers = append(rec.Traces[0].Containers, harness.Container{Leftovers: []harness.Leftover{{PID: 4242, Command: "sleep 600", Signal: "terminated"}}})
+	md := string(render(t, func(b *bytes.Buffer) error { return WriteMarkdown(b, rec) }))
+	want := "## ⚠️ Processes the component left running\n\nrefreshproof ended them when their container ended; no rule judges this.\n\n- **" + mdText(rec.Traces[0].Scenario.Ref()) + "**: pid 4242 (sleep 600), terminated\n"
+	if !strings.Contains(md, want) {
+		t.Errorf("Markdown lacks %q:\n%s", want, md)
 	}
 }

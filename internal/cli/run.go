@@ -265,6 +265,13 @@ func summary(t harness.Trace) string {
 	if blocked > 0 {
 		s += ", " + plural(blocked, "blocked connection", "blocked connections")
 	}
+	leftovers := 0
+	for _, c := range t.Containers {
+		leftovers += len(c.Leftovers)
+	}
+	if leftovers > 0 {
+		s += ", " + plural(leftovers, "leftover process", "leftover processes") + " ended"
+	}
 	return s + fmt.Sprintf(" (%.1fs)", t.Duration.Seconds())
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/refreshproof/refreshproof/internal/nodepreload"
+	"github.com/refreshproof/refreshproof/internal/proctree"
 	"github.com/refreshproof/refreshproof/mockprovider"
 	"github.com/refreshproof/refreshproof/scenarios"
 )
@@ -404,7 +405,10 @@ func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info se
 		return usageErr("%v", err)
 	}
 	cmd := exec.Command(path, command[1:]...)
-	cmd.Env = env
+	// The marker finds what the command starts, also after it left the
+	// group (setsid) or lost its parent.
+	marker := proctree.NewMarker()
+	cmd.Env = append(env, marker)
 	cmd.Stdout, cmd.Stderr = s.out, s.err
 	// When a stream is not an *os.File, os/exec copies it through a pipe
 	// and Wait waits for that copy: a background process the command left
@@ -440,6 +444,7 @@ func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info se
 		}()
 	}
 	pgid := cmd.Process.Pid
+	tree := proctree.Watch(pgid, marker, 0)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var waitErr error
@@ -454,8 +459,15 @@ func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info se
 			waitErr = <-done
 		}
 	}
-	// Whatever the command left behind in its group goes too.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// Whatever the command left behind goes too: its group, then what
+	// escaped it (SIGTERM, a second, SIGKILL).
+	left := tree.End(time.Second, func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
+	if len(left) > 0 {
+		fmt.Fprintf(s.err, "refreshproof: warning: %q left %s running; refreshproof ended %s:\n", command[0], plural(len(left), "process", "processes"), map[bool]string{true: "it", false: "them"}[len(left) == 1])
+		for _, p := range left {
+			fmt.Fprintf(s.err, "  %s\n", p)
+		}
+	}
 	if waitErr == nil || errors.Is(waitErr, exec.ErrWaitDelay) {
 		// ErrWaitDelay means the command itself succeeded.
 		return nil

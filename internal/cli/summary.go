@@ -27,6 +27,7 @@ func printSummary(w io.Writer, rec reports.Record, verbose bool) {
 	printRulesTable(w, sum)
 	printFindings(w, rec, verbose)
 	printExercise(w, rec)
+	printLeftovers(w, rec.Traces)
 	if n := countStatus(rec, reports.UnexpectedPass); n > 0 {
 		fmt.Fprintf(w, "\n%s now passing: remove %s from expect in refreshproof.yaml.\n", plural(n, "expected failure is", "expected failures are"), map[bool]string{true: "it", false: "them"}[n == 1])
 	}
@@ -57,6 +58,29 @@ func printExercise(w io.Writer, rec reports.Record) {
 	}
 	for _, b := range order {
 		fmt.Fprintf(w, "\nblocked: %s (in %s)\n", b, plural(len(blocked[b]), "scenario", "scenarios"))
+	}
+}
+
+// printLeftovers warns of the processes a component left running, which
+// the harness ended: a fact about the component, not a rule's verdict.
+func printLeftovers(w io.Writer, traces []harness.Trace) {
+	const show = 3
+	for _, t := range traces {
+		var left []harness.Leftover
+		for _, c := range t.Containers {
+			left = append(left, c.Leftovers...)
+		}
+		if len(left) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nwarning: the component left %s running in %s; refreshproof ended %s:\n", plural(len(left), "process", "processes"), t.Scenario.Ref(), map[bool]string{true: "it", false: "them"}[len(left) == 1])
+		for i, l := range left {
+			if i == show {
+				fmt.Fprintf(w, "  and %d more (the trace's containers list them all)\n", len(left)-show)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", l)
+		}
 	}
 }
 
