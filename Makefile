@@ -12,7 +12,7 @@ VERSION ?= 0.1.0
 EXAMPLE := examples/sf-query-on401
 
 test: deps
-	go test -race ./...
+	go test -race -timeout 30m ./...
 	node --test harness/node/test/
 
 deps: $(STAMPS)
