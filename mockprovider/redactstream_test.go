@@ -200,8 +200,8 @@ func TestJournalCutKeepsNoPieceOfASecret(t *testing.T) {
 		j.secrets = func() *Redactor { return r }
 		body := strings.Repeat("x", 100-cut) + tok + " tail"
 		e := j.Append(Entry{Body: body, ResponseBody: strings.Repeat("y", 100-cut) + url.QueryEscape(tok)})
-		if e.Body != strings.Repeat("x", 100-cut) || e.ResponseBody != strings.Repeat("y", 100-cut) || !strings.Contains(e.Note, "cut") {
-			t.Errorf("cut %d into the token: body %q, response %q, note %q", cut, e.Body, e.ResponseBody, e.Note)
+		if e.Body != strings.Repeat("x", 100-cut) || e.ResponseBody != strings.Repeat("y", 100-cut) || !e.BodyTruncated || !e.ResponseBodyTruncated {
+			t.Errorf("cut %d into the token: body %q, response %q, truncated %v %v", cut, e.Body, e.ResponseBody, e.BodyTruncated, e.ResponseBodyTruncated)
 		}
 	}
 	p, err := New(fakeDialect{}, Config{})
