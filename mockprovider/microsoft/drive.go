@@ -398,11 +398,10 @@ func (g graphReq) upload(it *driveItem, p string) *mockprovider.Response {
 // (the default) and gets a number under rename. The drive's lock is held.
 func (g graphReq) createFolder(parent *driveItem) *mockprovider.Response {
 	var in map[string]json.RawMessage
-	body := strings.TrimSpace(string(g.x.Body))
-	if body == "" {
+	if jsonBlank(g.x.Body) {
 		return g.d.badPayload(g.x, true)
 	}
-	if err := json.Unmarshal([]byte(body), &in); err != nil {
+	if err := json.Unmarshal(g.x.Body, &in); err != nil {
 		return g.d.badPayload(g.x, false)
 	}
 	var name, behavior string
