@@ -40,7 +40,9 @@ func newInitCmd(s *streams) *cobra.Command {
 		Long: `init reads DIR/component.json (default: the current directory) and writes a
 commented refreshproof.yaml: the provider (from the OAuth URLs in
 credentials.oauth2), the action or trigger to run, the credentials field
-(the one with viewClass OAuthFieldView), the environment variables of the
+(the one with viewClass OAuthFieldView; for one with HTTPAuthView, the
+token response at FIELD.oauth2.keys and a credential block with the OAuth
+client and URLs), the environment variables of the
 OAuth client (from credentials.oauth2's {{...}} templates) and a message body
 (from the defaults in the function's input metadata).
 
@@ -213,6 +215,28 @@ func infer(dir string, raw []byte, desc *componentJSON, o *initOpts) (*inferred,
 	// field in component.json, and a strategy of its own.
 	secrets := harness.DeclaresAuthClient(raw)
 
+	// A credential field of viewClass HTTPAuthView with OAuth2 chosen in
+	// it holds the OAuth client, the provider's URLs and, under
+	// oauth2.keys, the token response (the REST API component's layout).
+	// A Secrets-mode component has one too, but keeps no tokens in it.
+	var oauthFields, httpAuthFields, allFields []string
+	for name, f := range desc.Credentials.Fields {
+		allFields = append(allFields, name)
+		switch f.ViewClass {
+		case "OAuthFieldView":
+			oauthFields = append(oauthFields, name)
+		case "HTTPAuthView":
+			httpAuthFields = append(httpAuthFields, name)
+		}
+	}
+	sort.Strings(oauthFields)
+	sort.Strings(httpAuthFields)
+	sort.Strings(allFields)
+	httpAuth := ""
+	if !secrets && len(oauthFields) == 0 && len(httpAuthFields) == 1 {
+		httpAuth = httpAuthFields[0]
+	}
+
 	// Provider: from the hosts of the OAuth URLs, as check infers it.
 	switch {
 	case o.provider != "":
@@ -224,6 +248,9 @@ func infer(dir string, raw []byte, desc *componentJSON, o *initOpts) (*inferred,
 		c.Provider, in.providerWhy = harness.InferProvider(raw)
 		if c.Provider == "" && secrets {
 			return nil, usageErr("the component leaves its tokens to the platform's Secrets service (authClientTypes oauth2), so component.json names no OAuth URL to tell the provider by; pass --provider %s", strings.Join(scenarios.Providers, " or --provider "))
+		}
+		if c.Provider == "" && httpAuth != "" && o.credentialField == "" {
+			return nil, usageErr("cannot tell the provider: the OAuth URLs are entered in the credential (field %q, viewClass HTTPAuthView), not named in component.json; pass --provider %s", httpAuth, strings.Join(scenarios.Providers, " or --provider "))
 		}
 		if c.Provider == "" {
 			return nil, usageErr("cannot tell the provider: credentials.oauth2 in component.json has no URL of %s; pass --provider %s", providerList(), strings.Join(scenarios.Providers, " or --provider "))
@@ -273,16 +300,21 @@ func infer(dir string, raw []byte, desc *componentJSON, o *initOpts) (*inferred,
 	case secrets:
 		// The component reads its token from the secret, not from cfg.
 		c.CredentialField, in.credWhy = "oauth", "not used: the platform keeps the tokens in a secret"
-	default:
-		var oauth, all []string
-		for name, f := range desc.Credentials.Fields {
-			all = append(all, name)
-			if f.ViewClass == "OAuthFieldView" {
-				oauth = append(oauth, name)
-			}
+	case httpAuth != "":
+		// check fills the credential as the platform does once a user
+		// has authorised: the client and URLs the user entered, the
+		// token response beside them.
+		c.CredentialField = httpAuth + ".oauth2.keys"
+		c.Credential = map[string]string{
+			httpAuth + ".type":                "OAuth2",
+			httpAuth + ".oauth2.clientId":     "{{clientId}}",
+			httpAuth + ".oauth2.clientSecret": "{{clientSecret}}",
+			httpAuth + ".oauth2.tokenUri":     "{{tokenUrl}}",
+			httpAuth + ".oauth2.authUri":      "{{authUrl}}",
 		}
-		sort.Strings(oauth)
-		sort.Strings(all)
+		in.credWhy = fmt.Sprintf("the credentials field %q has viewClass HTTPAuthView: it holds the OAuth client and URLs, and the token response at %s", httpAuth, c.CredentialField)
+	default:
+		oauth, all := oauthFields, allFields
 		switch {
 		case len(oauth) == 1:
 			c.CredentialField, in.credWhy = oauth[0], "the credentials field with viewClass OAuthFieldView"
@@ -317,6 +349,11 @@ func infer(dir string, raw []byte, desc *componentJSON, o *initOpts) (*inferred,
 	}
 	c.ClientIDEnv, c.ClientSecretEnv = o.clientIDEnv, o.clientSecretEnv
 	var why []string
+	if c.Credential != nil {
+		// Under HTTPAuthView the templates name the credential's own
+		// fields, which the credential block fills; no variables.
+		fromTemplate = func(string) []string { return nil }
+	}
 	if len(c.ClientIDEnv) == 0 {
 		c.ClientIDEnv = fromTemplate("client_id")
 		why = append(why, "the id from credentials.oauth2.client_id")
@@ -464,6 +501,21 @@ func renderConfig(in *inferred) []byte {
 	p("function: %s\n\n", yamlValue(c.Function))
 	p("# The cfg field that holds the OAuth token response.\n# (%s)\n", in.credWhy)
 	p("credentialField: %s\n\n", yamlValue(c.CredentialField))
+	if len(c.Credential) > 0 {
+		p("# The credential's other fields, by dotted path in cfg: check fills them\n")
+		p("# with the mock's client ({{clientId}}, {{clientSecret}}) and URLs\n")
+		p("# ({{tokenUrl}}, {{authUrl}}), as a user authorising the component would.\n")
+		p("credential:\n")
+		keys := make([]string, 0, len(c.Credential))
+		for k := range c.Credential {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p("  %s: %s\n", yamlValue(k), yamlValue(c.Credential[k]))
+		}
+		p("\n")
+	}
 	p("# How the component decides to refresh; rules that do not apply to it are\n")
 	p("# skipped. on-401: when the API answers 401 (the platform's documented way);\n")
 	p("# every-call: before every API call; before-expiry: when the token's\n")

@@ -47,10 +47,12 @@ func initFlags(t *testing.T, name string) (want *harness.Component, flags []stri
 		b, _ := json.Marshal(want.Body)
 		flags = append(flags, "--body", string(b))
 	}
-	if want.Strategy == harness.StrategyPlatformSecrets {
-		// A Secrets-mode component.json names no OAuth URL.
+	if want.Strategy == harness.StrategyPlatformSecrets || len(want.Credential) > 0 {
+		// A Secrets-mode component.json names no OAuth URL, nor does one
+		// whose user enters them in the credential (HTTPAuthView).
 		flags = append(flags, "--provider", want.Provider)
-	} else if want.Strategy != harness.StrategyOn401 {
+	}
+	if want.Strategy != harness.StrategyPlatformSecrets && want.Strategy != harness.StrategyOn401 {
 		flags = append(flags, "--strategy", string(want.Strategy))
 	}
 	if want.CredentialField == "." {
@@ -77,13 +79,6 @@ func TestInitExamples(t *testing.T) {
 		}
 		n++
 		t.Run(e.Name(), func(t *testing.T) {
-			if e.Name() == "ms-nested-credential" {
-				// The REST API component's layout: the OAuth client and
-				// URLs are credential fields (HTTPAuthView), which
-				// component.json does not describe; its credential block
-				// is written by hand.
-				t.Skip("credential fields are not inferred")
-			}
 			want, flags := initFlags(t, e.Name())
 			dir := copyComponent(t, e.Name())
 			code, out, errOut := run(t, append([]string{"init", dir}, flags...)...)
@@ -96,6 +91,7 @@ func TestInitExamples(t *testing.T) {
 			}
 			type view struct {
 				Provider, Function, CredentialField string
+				Credential                          map[string]string
 				Strategy                            harness.Strategy
 				Body                                map[string]any
 			}
@@ -104,13 +100,22 @@ func TestInitExamples(t *testing.T) {
 					c.CredentialField = "oauth" // what Resolve makes of it
 				}
 			}
-			g := view{got.Provider, got.Function, got.CredentialField, got.Strategy, got.Body}
-			w := view{want.Provider, want.Function, want.CredentialField, want.Strategy, want.Body}
+			g := view{got.Provider, got.Function, got.CredentialField, got.Credential, got.Strategy, got.Body}
+			w := view{want.Provider, want.Function, want.CredentialField, want.Credential, want.Strategy, want.Body}
 			if !reflect.DeepEqual(g, w) {
 				t.Errorf("init wrote %+v, the example has %+v", g, w)
 			}
 			if want.Strategy == harness.StrategyPlatformSecrets {
 				return // the platform holds the client: no client variables
+			}
+			if len(want.Credential) > 0 {
+				// The client is the credential's own fields, which the
+				// credential block fills; component.json's templates
+				// name those fields, not environment variables.
+				if len(got.ClientIDEnv) != 0 || len(got.ClientSecretEnv) != 0 {
+					t.Errorf("client env %v %v from an HTTPAuthView credential's templates", got.ClientIDEnv, got.ClientSecretEnv)
+				}
+				return
 			}
 			if !slices.Equal(got.ClientIDEnv, []string{"OAUTH_CLIENT_ID"}) || !slices.Equal(got.ClientSecretEnv, []string{"OAUTH_CLIENT_SECRET"}) {
 				t.Errorf("client env %v %v, want component.json's templates", got.ClientIDEnv, got.ClientSecretEnv)
@@ -133,6 +138,7 @@ func TestInitReproducesVerdicts(t *testing.T) {
 		"ms-retries-twice":       {"R08"},
 		"ms-graph-every-call":    {},
 		"ms-unbound-emit":        {"R05", "warn:R06<R05", "warn:R07<R05"},
+		"ms-nested-credential":   {},
 	}
 	for name, ids := range want {
 		t.Run(name, func(t *testing.T) {
