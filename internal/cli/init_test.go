@@ -93,15 +93,21 @@ func TestInitExamples(t *testing.T) {
 				Provider, Function, CredentialField string
 				Credential                          map[string]string
 				Strategy                            harness.Strategy
-				Body                                map[string]any
+				Body, Cfg                           map[string]any
 			}
 			for _, c := range []*harness.Component{got, want} {
 				if c.CredentialField == "" {
 					c.CredentialField = "oauth" // what Resolve makes of it
 				}
+				if len(c.Cfg) == 0 {
+					c.Cfg = nil // "cfg: {}" and none are the same
+				}
 			}
-			g := view{got.Provider, got.Function, got.CredentialField, got.Credential, got.Strategy, got.Body}
-			w := view{want.Provider, want.Function, want.CredentialField, want.Credential, want.Strategy, want.Body}
+			// Every field the examples set is compared, so check with
+			// init's file judges as with the example's (TestCheckExamples);
+			// TestInitReproducesVerdicts runs a few to show it.
+			g := view{got.Provider, got.Function, got.CredentialField, got.Credential, got.Strategy, got.Body, got.Cfg}
+			w := view{want.Provider, want.Function, want.CredentialField, want.Credential, want.Strategy, want.Body, want.Cfg}
 			if !reflect.DeepEqual(g, w) {
 				t.Errorf("init wrote %+v, the example has %+v", g, w)
 			}
