@@ -108,7 +108,9 @@ type Client struct {
 	Public bool `json:"public,omitempty"`
 }
 
-// Response is a dialect's answer. Header may be nil.
+// Response is a dialect's answer. Header may be nil; it is not to be
+// changed once the Response is returned (the journal keeps it, not a
+// copy).
 type Response struct {
 	Status int
 	Header http.Header
