@@ -4,7 +4,7 @@
 // root causes), applies the expected failures a team declared, and
 // produces the run record that every report renders. `refreshproof check`
 // runs it from flags; `refreshproof report` and the Ginkgo entry points in
-// suites judge with the same policy, and reports.ExitCode decides every
+// suites/specs judge with the same policy, and reports.ExitCode decides every
 // exit status.
 package check
 

@@ -1,5 +1,5 @@
 // Package suites holds refreshproof's conformance rules (R01–R18): pure
-// functions over harness traces, and the Ginkgo specs that report them.
+// functions over harness traces.
 //
 // Judge judges one trace against every rule and returns a Verdict per rule:
 // passed (possibly with warnings), failed with findings written for the
@@ -8,10 +8,7 @@
 // apply to the component's strategy, or the scenario did not exercise it).
 // Rules returns the catalogue; Lookup finds a rule by ID or name.
 //
-// The same rules run as Ginkgo specs, in the manner of the csi-test sanity
-// suite: Register adds them to any Ginkgo suite (one Describe per rule,
-// labelled with its ID and name; one It per scenario), Run runs them from a
-// go test, and Main runs them from a program's main with a Ginkgo
-// SuiteConfig and ReporterConfig (label filter, JUnit and JSON reports),
-// which is how `refreshproof check` runs them.
+// The same rules run as Ginkgo specs through package suites/specs, which
+// is separate so that the CLI, which judges with Evaluate, does not link a
+// test framework.
 package suites

@@ -1,4 +1,4 @@
-package suites
+package specs
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/scenarios"
+	"github.com/refreshproof/refreshproof/suites"
 )
 
 // Config says what Register judges.
@@ -35,8 +36,8 @@ type Config struct {
 	Strict bool
 }
 
-func (cfg Config) policy() Policy {
-	return Policy{Strategy: cfg.Strategy, Skip: cfg.Skip, Strict: cfg.Strict}
+func (cfg Config) policy() suites.Policy {
+	return suites.Policy{Strategy: cfg.Strategy, Skip: cfg.Skip, Strict: cfg.Strict}
 }
 
 // SuiteDescription is the name of the suite Run and Main run.
@@ -47,22 +48,22 @@ type subject struct {
 	name     string // provider/name
 	labels   []string
 	once     sync.Once
-	verdicts map[string]Verdict // by rule ID
+	verdicts map[string]suites.Verdict // by rule ID
 	err      error
 	make     func() (harness.Trace, error)
 }
 
 // verdict runs or takes the subject's trace once and judges it with every
 // rule at once, as check does, so that root causes link across rules.
-func (s *subject) verdict(p Policy, id string) (Verdict, error) {
+func (s *subject) verdict(p suites.Policy, id string) (suites.Verdict, error) {
 	s.once.Do(func() {
 		tr, err := s.make()
 		if err != nil {
 			s.err = err
 			return
 		}
-		s.verdicts = map[string]Verdict{}
-		for _, v := range Evaluate(tr, p) {
+		s.verdicts = map[string]suites.Verdict{}
+		for _, v := range suites.Evaluate(tr, p) {
 			s.verdicts[v.Rule] = v
 		}
 	})
@@ -84,7 +85,7 @@ func (cfg Config) subjects() []*subject {
 		run := cfg.RunScenario
 		out = append(out, &subject{name: sc.String(), labels: append([]string{sc.Provider}, sc.Labels...), make: func() (harness.Trace, error) {
 			if run == nil {
-				return harness.Trace{}, fmt.Errorf("suites: Config.RunScenario is nil")
+				return harness.Trace{}, fmt.Errorf("specs: Config.RunScenario is nil")
 			}
 			return run(context.Background(), sc)
 		}})
@@ -99,7 +100,7 @@ func (cfg Config) subjects() []*subject {
 //
 //	[R05] entire-update-keys: hands the platform the entire token response after each refresh (salesforce/expired-access-token)
 //
-// Verdicts are made by Evaluate, as `refreshproof check` makes them. A
+// Verdicts are made by suites.Evaluate, as `refreshproof check` makes them. A
 // failing spec fails with the verdict's message (a consequence of another
 // rule's failure says so); a rule the scenario does not exercise, that does
 // not apply to the strategy, or that cfg.Skip names is skipped with the
@@ -108,7 +109,7 @@ func (cfg Config) subjects() []*subject {
 // or inside a container node, before RunSpecs.
 func Register(cfg Config) bool {
 	subjects := cfg.subjects()
-	for _, r := range catalogue {
+	for _, r := range suites.Rules() {
 		r := r
 		ginkgo.Describe(r.Title()+":", ginkgo.Label(r.ID, r.Name), func() {
 			for _, s := range subjects {
@@ -124,7 +125,7 @@ func Register(cfg Config) bool {
 					for _, w := range vd.Warnings {
 						ginkgo.AddReportEntry("warning", w.Summary+"\n"+w.Message)
 					}
-					if vd.Status == Skipped {
+					if vd.Status == suites.Skipped {
 						ginkgo.Skip(vd.Reason)
 					}
 					gomega.Expect(vd).To(Conform())
@@ -151,18 +152,18 @@ func labels(ls []string) []string {
 	return out
 }
 
-// Conform is a Gomega matcher for a Verdict: it succeeds unless the
+// Conform is a Gomega matcher for a suites.Verdict: it succeeds unless the
 // verdict failed, and its failure message is the verdict's message.
 func Conform() gomegatypes.GomegaMatcher {
-	return gcustom.MakeMatcher(func(v Verdict) (bool, error) {
-		return v.Status != Failed, nil
+	return gcustom.MakeMatcher(func(v suites.Verdict) (bool, error) {
+		return v.Status != suites.Failed, nil
 	}).WithTemplate("{{.Actual.Message}}")
 }
 
 // Run runs the conformance specs from a go test:
 //
 //	func TestConformance(t *testing.T) {
-//		suites.Run(t, suites.Config{Traces: traces})
+//		specs.Run(t, specs.Config{Traces: traces})
 //	}
 //
 // Ginkgo runs one suite per process, so Run must be the only RunSpecs of
@@ -173,8 +174,8 @@ func Run(t *testing.T, cfg Config) bool {
 	return ginkgo.RunSpecs(t, SuiteDescription)
 }
 
-// Main runs the conformance specs from a program's main (a CLI such as
-// `refreshproof check`), without go test, and reports whether every spec
+// Main runs the conformance specs from a program's main (a conformance
+// CLI of your own), without go test, and reports whether every spec
 // passed. args are passed to ginkgo.RunSpecs: a types.SuiteConfig (label
 // filter, parallelism) and a types.ReporterConfig (JUnit and JSON
 // reports, verbosity), as csi-sanity does:
@@ -182,7 +183,7 @@ func Run(t *testing.T, cfg Config) bool {
 //	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 //	suiteConfig.LabelFilter = "R05 || R06"
 //	reporterConfig.JUnitReport = "junit.xml"
-//	ok := suites.Main(cfg, suiteConfig, reporterConfig)
+//	ok := specs.Main(cfg, suiteConfig, reporterConfig)
 //
 // Like Run, Main can run once per process.
 func Main(cfg Config, args ...any) bool {
