@@ -144,4 +144,27 @@ func TestFailurePaths(t *testing.T) {
 			t.Errorf("after end: %v, key updates %d; want data and updateKeys waited for", late, len(tr.KeyUpdates))
 		}
 	})
+	t.Run("keeps a timer running", func(t *testing.T) {
+		t.Parallel()
+		tr := faulty(t, "ticking", 10*time.Second, nil)
+		if m := tr.Messages[0]; m.Outcome != harness.OutcomeOK || m.Settled != harness.SettledQuiet {
+			t.Errorf("outcome %s, settled %q; want ok after the quiet window (never idle)", m.Outcome, m.Settled)
+		}
+	})
+}
+
+// TestSettledByIdle: a component that leaves nothing pending settles by
+// the driver's idle report in every message, also when its last exchange
+// reaches the journal after that report (each message's last API call or
+// updateKeys), which used to send it to the full quiet window.
+func TestSettledByIdle(t *testing.T) {
+	c := component(t, "ms-graph-on401")
+	for _, name := range []string{"valid-token", "rotation"} {
+		tr := runScenario(t, c, name)
+		for _, m := range tr.Messages {
+			if m.Outcome != harness.OutcomeOK || m.Settled != harness.SettledIdle {
+				t.Errorf("%s message %s: outcome %s, settled %q; want ok, idle", name, m.Label, m.Outcome, m.Settled)
+			}
+		}
+	}
 }

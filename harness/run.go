@@ -38,6 +38,12 @@ type Runner struct {
 	Parallel int
 }
 
+// How a message was found to be over (Message.Settled).
+const (
+	SettledIdle  = "idle"
+	SettledQuiet = "quiet"
+)
+
 // idleGrace is how long a message waits after the driver reported the
 // component idle: events written before the report are already read, so
 // this only leaves room for what an unref'd timer might still do.
@@ -517,7 +523,7 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 	// idle: the driver saw nothing of the component's pending after the
 	// message ended; anything that happens later takes it back.
 	idle := false
-	var lastActivity time.Time
+	var lastActivity, idleAt time.Time
 	lastSeq := ru.p.Journal().Last()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
@@ -535,6 +541,7 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 			lastActivity = time.Now()
 			if ev.Ev == "idle" {
 				idle = processed && ev.Msg != nil && *ev.Msg == id
+				idleAt = lastActivity
 				continue
 			}
 			idle = false
@@ -547,14 +554,26 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 			}
 			ru.handle(ev, mi, &ru.trace.Messages[mi])
 		case <-tick.C:
+			// The journal is looked at every tick, so the message's own
+			// last exchange, made before the driver found it idle, is
+			// often seen after the idle event: only an exchange that
+			// started after it takes idle back (it used to, and the
+			// message then waited the whole quiet window for nothing).
 			if seq := ru.p.Journal().Last(); seq != lastSeq {
-				lastSeq, lastActivity, idle = seq, time.Now(), false
+				if !idle || ru.startedSince(lastSeq, idleAt) {
+					lastActivity, idle = time.Now(), false
+				}
+				lastSeq = seq
 			}
 			quiet := ru.r.Quiet
 			if idle {
 				quiet = min(quiet, idleGrace)
 			}
 			if processed && len(ru.pending) == 0 && ru.p.InFlight() == 0 && ru.pl.inflight.Load() == 0 && time.Since(lastActivity) >= quiet {
+				ru.trace.Messages[mi].Settled = SettledQuiet
+				if idle {
+					ru.trace.Messages[mi].Settled = SettledIdle
+				}
 				finish(ru.outcome(mi), "")
 				return
 			}
@@ -572,6 +591,21 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 			return
 		}
 	}
+}
+
+// startedSince reports whether an exchange journaled after seq started at
+// or after t, or may have (it was evicted before it could be read).
+func (ru *run) startedSince(seq int64, t time.Time) bool {
+	page, _ := ru.p.Journal().Page(mockprovider.Filter{Since: seq}, 64)
+	if len(page) == 0 || page[0].Seq != seq+1 {
+		return true
+	}
+	for _, e := range page {
+		if !e.Time.Before(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // settleServers waits, at most limit, until neither the provider nor the

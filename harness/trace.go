@@ -117,6 +117,13 @@ type Message struct {
 	KeysBefore json.RawMessage     `json:"keysBefore"`
 	KeysAfter  json.RawMessage     `json:"keysAfter"`
 	Outcome    Outcome             `json:"outcome"`
+	// Settled says how the runner decided the message was over:
+	// SettledIdle when the driver found nothing of the component pending
+	// (it then waits a short grace), SettledQuiet when nothing happened
+	// for the whole quiet window (a component that keeps a timer or a
+	// socket busy, or a Node.js without getActiveResourcesInfo). Empty
+	// for a message that timed out, crashed or was not run.
+	Settled string `json:"settled,omitempty"`
 	// Detail explains a timeout, crash or missing end.
 	Detail string `json:"detail,omitempty"`
 }
