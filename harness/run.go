@@ -47,7 +47,7 @@ const (
 // idleGrace is how long a message waits after the driver reported the
 // component idle: events written before the report are already read, so
 // this only leaves room for what an unref'd timer might still do.
-const idleGrace = 30 * time.Millisecond
+const idleGrace = 15 * time.Millisecond
 
 // Run drives component c through scenario sc with the default Runner.
 func Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (Trace, error) {
@@ -525,7 +525,7 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 	idle := false
 	var lastActivity, idleAt time.Time
 	lastSeq := ru.p.Journal().Last()
-	tick := time.NewTicker(10 * time.Millisecond)
+	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
