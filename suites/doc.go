@@ -1,4 +1,4 @@
-// Package suites holds refreshproof's conformance rules (R01–R18): pure
+// Package suites holds refreshproof's conformance rules (R01–R25): pure
 // functions over harness traces.
 //
 // Judge judges one trace against every rule and returns a Verdict per rule:
