@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,6 +51,10 @@ func run(dir string, rounds int, skipSlow bool) error {
 	}
 	par := runtime.NumCPU()
 	times := map[string][]time.Duration{}
+	// perScenario holds each scenario's sequential wall times, and
+	// perContainers its container count, for the per-scenario table.
+	perScenario := map[string][]time.Duration{}
+	perContainers := map[string]int{}
 	containers := 0
 	for r := 0; r < rounds; r++ {
 		for _, mode := range []struct {
@@ -65,6 +70,10 @@ func run(dir string, rounds int, skipSlow bool) error {
 					return fmt.Errorf("%s: %w", x.Scenario.Name, x.Err)
 				}
 				n += len(x.Trace.Containers)
+				if mode.n == 1 {
+					perScenario[x.Scenario.Name] = append(perScenario[x.Scenario.Name], x.Trace.Duration)
+					perContainers[x.Scenario.Name] = len(x.Trace.Containers)
+				}
 			}
 			containers = n
 		}
@@ -95,7 +104,51 @@ func run(dir string, rounds int, skipSlow bool) error {
 	seq, parK := "catalogue sequential", fmt.Sprintf("catalogue parallel (%d)", par)
 	fmt.Printf("  parallel speed-up %.2fx; sequential catalogue / sequential floor %.1fx\n",
 		med[seq].Seconds()/med[parK].Seconds(), med[seq].Seconds()/med["sailor start floor sequential"].Seconds())
+
+	// Per scenario: its sequential run against the floor of starting as
+	// many containers one after the other. A scenario whose script makes
+	// the component wait (a delayed answer, a Retry-After) cannot be near
+	// its floor, so it is marked and left out of the range.
+	start := med["sailor start floor sequential"] / time.Duration(max(containers, 1))
+	fmt.Printf("\nper scenario, sequential: median wall time over the floor (%.3fs per container start)\n", start.Seconds())
+	lo, hi := 0.0, 0.0
+	for _, sc := range list {
+		ds := append([]time.Duration(nil), perScenario[sc.Name]...)
+		if len(ds) == 0 {
+			continue
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		m := ds[len(ds)/2]
+		ratio := m.Seconds() / (start.Seconds() * float64(max(perContainers[sc.Name], 1)))
+		mark := ""
+		if waits(sc) {
+			mark = "  (scripted wait)"
+		} else {
+			if lo == 0 || ratio < lo {
+				lo = ratio
+			}
+			hi = max(hi, ratio)
+		}
+		fmt.Printf("  %-52s %d container(s) %7.3fs  %5.2fx%s\n", sc.Name, perContainers[sc.Name], m.Seconds(), ratio, mark)
+	}
+	fmt.Printf("  scenarios without a scripted wait: %.2fx to %.2fx the floor\n", lo, hi)
 	return nil
+}
+
+// waits reports whether a scenario's script makes its component wait on
+// purpose: an answer held back, or a Retry-After to honour.
+func waits(sc *scenarios.Scenario) bool {
+	for _, r := range sc.Rules {
+		if r.Respond.Delay > 0 {
+			return true
+		}
+		for k := range r.Respond.Header {
+			if strings.EqualFold(k, "Retry-After") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func roundAll(ds []time.Duration) []string {
