@@ -182,6 +182,10 @@ type Journal struct {
 	// to cap slots as entries come, so a short run's journal stays small.
 	ring     []Entry
 	start, n int
+	// sizes holds each slot's entrySize, measured once before the lock is
+	// taken: walking an entry's header maps again on eviction cost as
+	// much as recording it.
+	sizes []int64
 	// bytes is the estimated memory of the kept entries (entrySize).
 	bytes   int64
 	seq     int64
@@ -286,6 +290,7 @@ func (j *Journal) Append(e Entry) Entry {
 	if e.ResponseBody, cut = j.cut(e.ResponseBody); cut {
 		e.ResponseBodyTruncated, e.ResponseBodySize = true, size
 	}
+	es := entrySize(&e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -300,9 +305,10 @@ func (j *Journal) Append(e Entry) Entry {
 	if j.n == len(j.ring) {
 		j.growLocked()
 	}
-	j.ring[(j.start+j.n)%len(j.ring)] = e
+	i := (j.start + j.n) % len(j.ring)
+	j.ring[i], j.sizes[i] = e, es
 	j.n++
-	j.bytes += entrySize(&e)
+	j.bytes += es
 	// The newest entry stays whatever its size: it is bounded by the
 	// body limit and the server's header limit.
 	for j.bytes > j.maxBytes && j.n > 1 {
@@ -314,18 +320,18 @@ func (j *Journal) Append(e Entry) Entry {
 // growLocked doubles the ring, up to cap slots, oldest entry first.
 func (j *Journal) growLocked() {
 	size := min(j.cap, max(64, 2*len(j.ring)))
-	ring := make([]Entry, size)
+	ring, sizes := make([]Entry, size), make([]int64, size)
 	for i := range j.n {
-		ring[i] = j.ring[(j.start+i)%len(j.ring)]
+		k := (j.start + i) % len(j.ring)
+		ring[i], sizes[i] = j.ring[k], j.sizes[k]
 	}
-	j.ring, j.start = ring, 0
+	j.ring, j.sizes, j.start = ring, sizes, 0
 }
 
 // evictLocked drops the oldest entry, releasing what it holds.
 func (j *Journal) evictLocked() {
-	e := &j.ring[j.start]
-	j.bytes -= entrySize(e)
-	*e = Entry{}
+	j.bytes -= j.sizes[j.start]
+	j.ring[j.start], j.sizes[j.start] = Entry{}, 0
 	j.start = (j.start + 1) % len(j.ring)
 	j.n--
 	j.evicted++
@@ -444,7 +450,7 @@ func (j *Journal) Counts() Counts {
 // Reset empties the journal and its counts.
 func (j *Journal) Reset() {
 	j.mu.Lock()
-	j.ring, j.start, j.n, j.bytes, j.seq, j.evicted = nil, 0, 0, 0, 0, 0
+	j.ring, j.sizes, j.start, j.n, j.bytes, j.seq, j.evicted = nil, nil, 0, 0, 0, 0, 0
 	j.byKind = map[Kind]int64{}
 	j.byGrant = map[string]int64{}
 	j.mu.Unlock()
