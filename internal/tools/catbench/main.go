@@ -96,9 +96,7 @@ func run(dir string, rounds int, skipSlow bool) error {
 	sort.Strings(names)
 	med := map[string]time.Duration{}
 	for _, k := range names {
-		ds := append([]time.Duration(nil), times[k]...)
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		med[k] = ds[len(ds)/2]
+		med[k] = median(times[k])
 		fmt.Printf("  %-36s median %8.2fs  (all: %v)\n", k, med[k].Seconds(), roundAll(times[k]))
 	}
 	seq, parK := "catalogue sequential", fmt.Sprintf("catalogue parallel (%d)", par)
@@ -113,12 +111,10 @@ func run(dir string, rounds int, skipSlow bool) error {
 	fmt.Printf("\nper scenario, sequential: median wall time over the floor (%.3fs per container start)\n", start.Seconds())
 	lo, hi := 0.0, 0.0
 	for _, sc := range list {
-		ds := append([]time.Duration(nil), perScenario[sc.Name]...)
-		if len(ds) == 0 {
+		if len(perScenario[sc.Name]) == 0 {
 			continue
 		}
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		m := ds[len(ds)/2]
+		m := median(perScenario[sc.Name])
 		ratio := m.Seconds() / (start.Seconds() * float64(max(perContainers[sc.Name], 1)))
 		mark := ""
 		if waits(sc) {
@@ -149,6 +145,14 @@ func waits(sc *scenarios.Scenario) bool {
 		}
 	}
 	return false
+}
+
+// median returns the middle of ds (the upper one of an even count),
+// leaving ds in its order.
+func median(ds []time.Duration) time.Duration {
+	ds = append([]time.Duration(nil), ds...)
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
 }
 
 func roundAll(ds []time.Duration) []string {
