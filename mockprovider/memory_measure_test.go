@@ -111,3 +111,42 @@ func TestMeasureJournalMemory(t *testing.T) {
 			capacity, budget, c.Total-c.Evicted, c.Total, float64(after-base)/(1<<20), float64(total)/(1<<20), pages, took.Round(time.Millisecond), float64(int64(peak.Load())-base)/(1<<20))
 	}
 }
+
+// TestMeasureTokenStore gives the token store's figures in
+// docs/reliability.md and docs/performance.md: the heap the store holds
+// after 100,000 sign-ins, and after 32 families have rotated 200,000
+// times in all, as serve's load does. It measures, it does not judge, so
+// it runs only when REFRESHPROOF_MEASURE_STORE is set.
+func TestMeasureTokenStore(t *testing.T) {
+	if os.Getenv("REFRESHPROOF_MEASURE_STORE") == "" {
+		t.Skip("set REFRESHPROOF_MEASURE_STORE=1 to measure")
+	}
+	for _, load := range []string{"sign-ins", "rotations"} {
+		base := heapInuse()
+		a := NewAuthority(fixedClock(), Policy{Rotation: RotateReuseDetection}, nil, 1)
+		switch load {
+		case "sign-ins":
+			for range 100000 {
+				a.Mint("c", "")
+			}
+		case "rotations":
+			rts := make([]string, 32)
+			for i := range rts {
+				rts[i] = a.Mint("c", "").Refresh.Value
+			}
+			for i := range 200000 {
+				g, err := a.Refresh(rts[i%32], "c")
+				if err != nil {
+					t.Fatal(err)
+				}
+				rts[i%32] = g.Refresh.Value
+			}
+		}
+		after := heapInuse()
+		a.mu.Lock()
+		kept, ret, fps := len(a.tokens), len(a.retired), a.fingerprints
+		a.mu.Unlock()
+		t.Logf("%s: %d tokens kept, %d retired records, %d fingerprints, heap %.1f MiB", load, kept, ret, fps, float64(after-base)/(1<<20))
+		runtime.KeepAlive(a)
+	}
+}
