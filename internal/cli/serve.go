@@ -41,16 +41,20 @@ type serveOpts struct {
 }
 
 // serveJournalCap is serve's default journal bound: the admin API's
-// journal keeps the newest 1,000 exchanges (a few MiB), so memory stays
-// flat however long serve runs; the exchange log and the journal's counts
-// still cover every exchange.
-const serveJournalCap = 1000
+// journal keeps the newest 500 exchanges, so memory stays flat however
+// long serve runs; the exchange log and the journal's counts still cover
+// every exchange. Each kept token exchange holds about 2.6 KB of live
+// heap, twice that in resident memory once the collector's headroom is
+// counted: 500 against 1,000 took serve's peak RSS under load from 33 to
+// 30 MiB (docs/performance.md), and a look at the newest 500 is as
+// useful as at 1,000.
+const serveJournalCap = 500
 
-// serveJournalBytes bounds the same journal's memory: a thousand token
-// exchanges take about 2 MiB, and exchanges with big bodies (cut at
+// serveJournalBytes bounds the same journal's memory: 500 token
+// exchanges take about 1 MiB, and exchanges with big bodies (cut at
 // mockprovider.DefaultMaxBody each) are evicted sooner rather than
 // taking serve's memory past a few MiB.
-const serveJournalBytes = 4 << 20
+const serveJournalBytes = 2 << 20
 
 func newServeCmd(s *streams) *cobra.Command {
 	o := &serveOpts{}
