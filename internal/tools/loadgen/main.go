@@ -59,6 +59,7 @@ func main() {
 	scenario := fs.String("scenario", "", "scenario to serve (default: serve's)")
 	window := fs.Duration("window", 0, "with throughput: also print the rate and serve's memory every window (e.g. 10s), and the last window's rate over the first's")
 	quiet := fs.Bool("quiet", false, "start serve with -q (no exchange log); the default measures what a user runs")
+	extra := fs.String("serve-flags", "", "more flags for serve, space-separated (e.g. \"--journal-cap 500\"), to measure a setting against the default")
 	_ = fs.Parse(os.Args[2:])
 	if *dur > 10*time.Minute {
 		*dur = 10 * time.Minute
@@ -66,11 +67,11 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "throughput":
-		err = throughput(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet}, *conc, *dur, *window)
+		err = throughput(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet, strings.Fields(*extra)}, *conc, *dur, *window)
 	case "api":
-		err = apiCalls(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet}, *conc, *dur)
+		err = apiCalls(serveArgs{*bin, *provider, *scenario, *useTLS, *quiet, strings.Fields(*extra)}, *conc, *dur)
 	case "startup":
-		err = startup(serveArgs{*bin, *provider, *scenario, true, *quiet}, *runs)
+		err = startup(serveArgs{*bin, *provider, *scenario, true, *quiet, strings.Fields(*extra)}, *runs)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -84,6 +85,7 @@ func main() {
 type serveArgs struct {
 	bin, provider, scenario string
 	tls, quiet              bool
+	extra                   []string
 }
 
 // start runs serve and returns its start-up details once printed. The
@@ -100,7 +102,7 @@ func start(sa serveArgs) (*exec.Cmd, info, error) {
 	if sa.tls {
 		args = append(args, "--tls")
 	}
-	cmd := exec.Command(sa.bin, args...)
+	cmd := exec.Command(sa.bin, append(args, sa.extra...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, info{}, err
