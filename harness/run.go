@@ -32,7 +32,8 @@ type Runner struct {
 	OutputLimit int
 	// Quiet is how long nothing may happen after a message before it is
 	// settled. Zero means 300ms. When the driver reports the component
-	// idle (nothing it started is pending), idleGrace is enough.
+	// idle (nothing it started is pending, short unref'd timers included),
+	// the message is settled at once.
 	Quiet time.Duration
 	// Parallel bounds RunAll's concurrent scenarios. Zero means one per CPU.
 	Parallel int
@@ -43,11 +44,6 @@ const (
 	SettledIdle  = "idle"
 	SettledQuiet = "quiet"
 )
-
-// idleGrace is how long a message waits after the driver reported the
-// component idle: events written before the report are already read, so
-// this only leaves room for what an unref'd timer might still do.
-const idleGrace = 15 * time.Millisecond
 
 // Run drives component c through scenario sc with the default Runner.
 func Run(ctx context.Context, c *Component, sc *scenarios.Scenario) (Trace, error) {
@@ -565,9 +561,12 @@ func (ru *run) message(ctx context.Context, step, index int, sm *scenarios.Messa
 				}
 				lastSeq = seq
 			}
+			// Idle needs no grace: the driver's events come in order, so
+			// whatever the component emitted before the report is read
+			// already, and the report waits for short unref'd timers.
 			quiet := ru.r.Quiet
 			if idle {
-				quiet = min(quiet, idleGrace)
+				quiet = 0
 			}
 			if processed && len(ru.pending) == 0 && ru.p.InFlight() == 0 && ru.pl.inflight.Load() == 0 && time.Since(lastActivity) >= quiet {
 				ru.trace.Messages[mi].Settled = SettledQuiet

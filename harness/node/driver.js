@@ -517,13 +517,50 @@ async function setUp() {
 // requests, child processes); when none is left beyond what was there when
 // the component became ready (the driver's stdin, a sailor's own timers),
 // no callback can run again except through those, so no late emit or
-// updateKeys can come. The Go side then settles the message after a short
-// grace instead of its full quiet window. Idle keep-alive sockets are not
+// updateKeys can come. The Go side then settles the message at once
+// instead of after its full quiet window. Idle keep-alive sockets are not
 // listed (an agent unrefs them), so HTTP clients do not hold this back.
-// Unref'd timers are not listed either: a component that emits from one
-// after the message ended is caught only within the grace.
+//
+// Unref'd timers are not listed either, yet a component may emit from one
+// (setTimeout(f, 100).unref()): the driver notes every one-shot timer
+// unref'd with a delay of at most UNREF_HORIZON_MS, and is not idle while
+// one is pending. Longer unref'd timers (socket and cache time-outs) and
+// unref'd intervals do not hold idle back.
 
 let baseline = null;
+
+const UNREF_HORIZON_MS = 1000;
+const unrefTimers = new Set();
+// The timers' own unref, for the driver's polls, which must not hold
+// themselves back.
+const timerUnref = trackUnrefTimers();
+
+function trackUnrefTimers() {
+  const probe = setTimeout(() => {}, 0);
+  const proto = Object.getPrototypeOf(probe);
+  clearTimeout(probe);
+  const unref = proto.unref;
+  if (typeof unref !== 'function') return (t) => t;
+  // _idleTimeout, _repeat and _destroyed are Node's own fields of a
+  // Timeout, stable since Node 0.x; without them the timer is not noted.
+  proto.unref = function unrefNoted(...args) {
+    const ms = this._idleTimeout;
+    if (!this._repeat && typeof ms === 'number' && ms >= 0 && ms <= UNREF_HORIZON_MS) unrefTimers.add(this);
+    return unref.apply(this, args);
+  };
+  return (t) => unref.call(t);
+}
+
+// unrefPending tells whether a noted timer can still fire, forgetting
+// those that fired or were cleared (Node sets _destroyed on both).
+function unrefPending() {
+  let pending = false;
+  for (const t of unrefTimers) {
+    if (t._destroyed !== false) unrefTimers.delete(t);
+    else pending = true;
+  }
+  return pending;
+}
 
 function activeResources() {
   if (typeof process.getActiveResourcesInfo !== 'function') return null;
@@ -535,6 +572,7 @@ function activeResources() {
 function isIdle() {
   const now = activeResources();
   if (now === null || baseline === null) return false;
+  if (unrefPending()) return false;
   for (const [type, n] of now) {
     if (n > (baseline.get(type) || 0)) return false;
   }
@@ -552,7 +590,7 @@ function watchIdle(msg) {
       emitEvent({ ev: 'idle' });
       return;
     }
-    setTimeout(check, wait).unref();
+    timerUnref(setTimeout(check, wait));
     wait = Math.min(wait * 2, IDLE_POLL_MAX_MS);
   };
   // setImmediate lets callbacks already queued run before the first look.
