@@ -387,7 +387,7 @@ func childEnv(srv *mockprovider.Server, info serveInfo, o *serveOpts, tmp string
 		return nil, err
 	}
 	addr := srv.Listener.Addr().(*net.TCPAddr)
-	extra, err := nodepreload.Env(pre, nodepreload.Redirect{Host: addr.IP.String(), Port: addr.Port, Hosts: info.Hosts, Block: o.block}, env)
+	extra, err := nodepreload.Env(pre, nodepreload.Redirect{Host: dialHost(addr.IP), Port: addr.Port, Hosts: info.Hosts, Block: o.block}, env)
 	if err != nil {
 		return nil, err
 	}
@@ -485,4 +485,19 @@ func runChild(ctx context.Context, s *streams, srv *mockprovider.Server, info se
 		return &exitError{code: code, err: errors.New("")}
 	}
 	return usageErr("%s: %v", command[0], waitErr)
+}
+
+// dialHost is where a process on this machine reaches a listener on ip:
+// ip itself, or loopback of the same family for an all-interfaces bind
+// (0.0.0.0 and :: are listening addresses; connecting to them works on
+// Linux only by accident).
+func dialHost(ip net.IP) string {
+	switch {
+	case !ip.IsUnspecified():
+		return ip.String()
+	case ip.To4() != nil:
+		return "127.0.0.1"
+	default:
+		return "::1"
+	}
 }

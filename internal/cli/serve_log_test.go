@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -72,3 +73,13 @@ func BenchmarkExchangeLog(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestDialHost: the preload sends provider connections to the listener;
+// an all-interfaces bind is reached on loopback of its family.
+func TestDialHost(t *testing.T) {
+	for in, want := range map[string]string{"127.0.0.1": "127.0.0.1", "::1": "::1", "0.0.0.0": "127.0.0.1", "::": "::1", "192.0.2.7": "192.0.2.7"} {
+		if got := dialHost(net.ParseIP(in)); got != want {
+			t.Errorf("dialHost(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
