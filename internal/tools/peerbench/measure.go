@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os/exec"
 	"runtime"
 	"sort"
@@ -75,68 +74,6 @@ func refresh(c *http.Client, in *instance, rt string) (tokenAnswer, bool, error)
 	return a, true, nil
 }
 
-// refreshForm is in.form's encoding with the refresh token's place left
-// open. url.Values.Encode sorts by key, so the other fields do not move
-// with the token, and the load builds each body without a map or a sort.
-// A form that does not hold the token exactly once is encoded per call.
-type refreshForm struct {
-	pre, post string
-	form      func(rt string) url.Values
-}
-
-// rtMarker has unreserved characters only: QueryEscape leaves it as is.
-const rtMarker = "peerbench-refresh-token-marker"
-
-func newRefreshForm(form func(rt string) url.Values) refreshForm {
-	enc := form(rtMarker).Encode()
-	if i := strings.Index(enc, rtMarker); i >= 0 && strings.Count(enc, rtMarker) == 1 {
-		return refreshForm{pre: enc[:i], post: enc[i+len(rtMarker):]}
-	}
-	return refreshForm{form: form}
-}
-
-// append appends the body of a refresh with rt to b: what PostForm sends.
-func (f refreshForm) append(b []byte, rt string) []byte {
-	if f.form != nil {
-		return append(b, f.form(rt).Encode()...)
-	}
-	b = append(b, f.pre...)
-	b = append(b, url.QueryEscape(rt)...)
-	return append(b, f.post...)
-}
-
-// formHeader is what PostForm adds to the headers net/http always sends.
-var formHeader = [][2]string{{"Content-Type", rawContentType}}
-
-// rawRefresh is refresh on a load connection: the same request, the same
-// test of the answer.
-func rawRefresh(c *rawConn, uri string, body []byte) (tokenAnswer, bool) {
-	status, resp, err := c.do(http.MethodPost, uri, formHeader, body)
-	var a tokenAnswer
-	if err != nil || status != http.StatusOK || json.Unmarshal(resp, &a) != nil || a.AccessToken == "" {
-		return a, false
-	}
-	return a, true
-}
-
-// newRawConns makes n load connections to rawurl's server, one per client.
-func newRawConns(rawurl string, n int) ([]*rawConn, error) {
-	conns := make([]*rawConn, n)
-	for i := range conns {
-		var err error
-		if conns[i], err = newRawConn(rawurl); err != nil {
-			return nil, err
-		}
-	}
-	return conns, nil
-}
-
-func closeRawConns(conns []*rawConn) {
-	for _, c := range conns {
-		c.Close()
-	}
-}
-
 // measure starts p once and measures it.
 func measure(ctx context.Context, cfg config, p *peer) (*measurement, error) {
 	port, err := freePort()
@@ -200,22 +137,13 @@ func measure(ctx context.Context, cfg config, p *peer) (*measurement, error) {
 			return nil, fmt.Errorf("client %d's first token: %w", i, err)
 		}
 	}
-	// The loads run on their own connections, one per client (see
-	// rawclient.go); the set-up's idle one is closed, so the server
-	// holds the load's alone.
-	inst.client.CloseIdleConnections()
-	conns, err := newRawConns(inst.tokenURL, cfg.clients)
-	if err != nil {
-		return nil, err
-	}
-	defer closeRawConns(conns)
 	// A short warm-up, not counted: connections open, JITs settle.
 	ats := make([]string, cfg.clients)
-	if _, _, err := refreshLoad(ctx, inst, conns, rts, ats, time.Second); err != nil {
+	if _, _, err := refreshLoad(ctx, inst, rts, ats, time.Second); err != nil {
 		return nil, err
 	}
 	cpu0 := cpu(pid)
-	lat, errs, err := refreshLoad(ctx, inst, conns, rts, ats, cfg.duration)
+	lat, errs, err := refreshLoad(ctx, inst, rts, ats, cfg.duration)
 	if err != nil {
 		return nil, err
 	}
@@ -230,21 +158,8 @@ func measure(ctx context.Context, cfg config, p *peer) (*measurement, error) {
 	m.p50, m.p99 = lat[n/2], lat[int(0.99*float64(n-1))]
 	m.cpuPerRefresh = cpuUsed / time.Duration(n)
 	if inst.apiURL != "" {
-		api, err := newRawConn(inst.apiURL)
-		if err != nil {
-			return nil, err
-		}
-		// The same server: its warm connections carry the API load too,
-		// as net/http's pool had them do.
-		apiConns := conns
-		if !api.sameOrigin(conns[0]) {
-			if apiConns, err = newRawConns(inst.apiURL, cfg.clients); err != nil {
-				return nil, err
-			}
-			defer closeRawConns(apiConns)
-		}
 		cpu0 := cpu(pid)
-		done, errs := apiLoad(ctx, apiConns, api.uri, ats, cfg.duration)
+		done, errs := apiLoad(ctx, inst, ats, cfg.duration)
 		m.apiRate, m.apiErrors = float64(done)/cfg.duration.Seconds(), errs
 		if done > 0 {
 			m.cpuPerAPI = (cpu(pid) - cpu0) / time.Duration(done)
@@ -254,26 +169,21 @@ func measure(ctx context.Context, cfg config, p *peer) (*measurement, error) {
 	return m, ctx.Err()
 }
 
-// refreshLoad has each client chain refreshes on its own token for d, on
-// its own connection of conns, keeping each client's newest refresh and
-// access tokens in rts and ats.
-func refreshLoad(ctx context.Context, inst *instance, conns []*rawConn, rts, ats []string, d time.Duration) ([]time.Duration, int64, error) {
+// refreshLoad has each client chain refreshes on its own token for d,
+// keeping each client's newest refresh and access tokens in rts and ats.
+func refreshLoad(ctx context.Context, inst *instance, rts, ats []string, d time.Duration) ([]time.Duration, int64, error) {
 	lctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var errs atomic.Int64
 	lat := make([][]time.Duration, len(rts))
-	form := newRefreshForm(inst.form)
 	var wg sync.WaitGroup
 	for i := range rts {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			c := conns[i]
-			var body []byte
 			for lctx.Err() == nil {
 				t0 := time.Now()
-				body = form.append(body[:0], rts[i])
-				a, ok := rawRefresh(c, c.uri, body)
+				a, ok, _ := refresh(inst.client, inst, rts[i])
 				if ok {
 					// Kept even past the end of the period: the old
 					// refresh token is spent, and presenting it again
@@ -303,9 +213,8 @@ func refreshLoad(ctx context.Context, inst *instance, conns []*rawConn, rts, ats
 	return all, errs.Load(), ctx.Err()
 }
 
-// apiLoad has each client GET uri with its access token for d, on its
-// own connection of conns.
-func apiLoad(ctx context.Context, conns []*rawConn, uri string, ats []string, d time.Duration) (int64, int64) {
+// apiLoad has each client call the API with its access token for d.
+func apiLoad(ctx context.Context, inst *instance, ats []string, d time.Duration) (int64, int64) {
 	lctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var done, errs atomic.Int64
@@ -314,15 +223,18 @@ func apiLoad(ctx context.Context, conns []*rawConn, uri string, ats []string, d 
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			c := conns[i]
-			// The token does not change during the API load.
-			header := [][2]string{{"Authorization", "Bearer " + ats[i]}}
 			for lctx.Err() == nil {
-				status, _, err := c.do(http.MethodGet, uri, header, nil)
+				req, _ := http.NewRequest(http.MethodGet, inst.apiURL, nil)
+				req.Header.Set("Authorization", "Bearer "+ats[i])
+				resp, err := inst.client.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
 				if lctx.Err() != nil {
 					return
 				}
-				if err != nil || status != http.StatusOK {
+				if err != nil || resp.StatusCode != http.StatusOK {
 					errs.Add(1)
 					time.Sleep(time.Millisecond)
 					continue
