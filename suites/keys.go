@@ -3,12 +3,12 @@
 package suites
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/refreshproof/refreshproof/harness"
 	"github.com/refreshproof/refreshproof/mockprovider"
@@ -96,7 +96,7 @@ func judgeR05(v *view) result {
 			switch {
 			case !present:
 				missing = append(missing, f)
-			case !cmp.Equal(g, x):
+			case !reflect.DeepEqual(g, x):
 				changed = append(changed, f)
 			}
 			want[f] = x
@@ -120,7 +120,7 @@ func judgeR05(v *view) result {
 		top, _ := decodeObject(string(k.Keys))
 		msg := fmt.Sprintf("The updateKeys at #%d after the refresh at #%d %s of the token response %s.%s\nExpected %s (the token response over what was emitted) vs received (-expected +received):\n%s",
 			k.JournalSeq, r.e.Seq, strings.Join(what, " and "), where, v.evidence(r.e),
-			v.cf, indent(cmp.Diff(map[string]any{v.cf: shortValues(want)}, map[string]any{v.cf: shortValues(got)})))
+			v.cf, indent(keysDiff(v.cf, shortValues(want), shortValues(got))))
 		if !okf && top != nil {
 			b, _ := json.Marshal(shortValues(top))
 			msg += "\nThe emitted keys were: " + truncate(string(b), 400)
@@ -163,6 +163,56 @@ func (v *view) rejectedUpdateKeys(r *refresh) string {
 		}
 	}
 	return ""
+}
+
+// keysDiff shows want (the token response over what was emitted) against
+// got (what was emitted) as the JSON object under name, one field per
+// line: "-" for a field expected and not received, or received with
+// another value, "+" for what was received instead. JSON, not Go syntax:
+// the reader writes JavaScript.
+func keysDiff(name string, want, got map[string]any) string {
+	keys := make([]string, 0, len(want)+len(got))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	for k := range got {
+		if _, dup := want[k]; !dup {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	line := func(mark byte, k string, x any) {
+		fmt.Fprintf(&b, "%c     %s: %s\n", mark, jsonText(k), jsonText(x))
+	}
+	fmt.Fprintf(&b, "  %s: {\n", jsonText(name))
+	for _, k := range keys {
+		w, inW := want[k]
+		g, inG := got[k]
+		if inW && inG && reflect.DeepEqual(w, g) {
+			line(' ', k, w)
+			continue
+		}
+		if inW {
+			line('-', k, w)
+		}
+		if inG {
+			line('+', k, g)
+		}
+	}
+	b.WriteString("  }\n")
+	return b.String()
+}
+
+// jsonText is x as compact JSON, with <, > and & as they are.
+func jsonText(x any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(x); err != nil {
+		return fmt.Sprint(x)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func indent(s string) string {
