@@ -2,7 +2,7 @@ package suites
 
 import "testing"
 
-// TestKeysDiff: R06's message shows the expected keys against the emitted
+// TestKeysDiff: R05's message shows the expected keys against the emitted
 // ones as JSON, marking what is missing, what changed and what only the
 // emit has.
 func TestKeysDiff(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 )
 
 // TestDepsNoTestFramework keeps Ginkgo and Gomega (and go-cmp, a test
-// library too, which R06's message used for its diff until 2026-12-03:
+// library too, which R05's message used for its diff until 2026-12-03:
 // 0.4 MB and 0.6 ms of start-up) out of the CLI binary.
 // They came in once through the suites package's Ginkgo entry points (now
 // suites/specs), which the CLI never calls, and cost the binary about
