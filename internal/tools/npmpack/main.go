@@ -15,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -26,6 +27,8 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+
+	"github.com/refreshproof/refreshproof/internal/tools/releasebuild"
 )
 
 // platform is one prebuilt binary: npm's names for the system and CPU
@@ -51,8 +54,6 @@ var platforms = []platform{
 
 // semver is npm's version syntax (without build metadata).
 var semver = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)
-
-const modulePath = "github.com/refreshproof/refreshproof"
 
 // options says what to build.
 type options struct {
@@ -304,10 +305,7 @@ func writePlatform(o options, p platform) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ldflags := fmt.Sprintf("-s -w -X %[1]s/internal/cli.version=v%[2]s -X %[1]s/internal/cli.commit=%[3]s", modulePath, o.Version, o.Commit)
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", bin, "./cmd/refreshproof")
-	cmd.Dir = o.Repo
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.GOOS, "GOARCH="+p.GOARCH)
+	cmd := releasebuild.Command(context.Background(), o.Repo, bin, p.GOOS, p.GOARCH, releasebuild.Stamp{Version: o.Version, Commit: o.Commit})
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build for %s: %w\n%s", p.dir(), err, out)
 	}

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -85,6 +87,19 @@ func TestPackedPackage(t *testing.T) {
 	}
 	if len(tarballs) != 2 {
 		t.Fatalf("packed %v, want the main package and %s", tarballs, host)
+	}
+	if runtime.GOOS == "linux" {
+		// A static binary runs on any libc (musl images included).
+		f, err := elf.Open(filepath.Join(out, host, "bin", "refreshproof"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Errorf("the packaged binary is dynamically linked; a release build is static (CGO_ENABLED=0)")
+			}
+		}
+		f.Close()
 	}
 	comp := filepath.Join(tmp, "component")
 	if err := copyDir(example, comp); err != nil {

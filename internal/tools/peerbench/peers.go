@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/refreshproof/refreshproof/internal/tools/releasebuild"
 )
 
 // peer is one server under measurement.
@@ -148,7 +150,9 @@ func refreshproofPeer(name string, tls bool, prebuilt string) *peer {
 	p.install = func(ctx context.Context, cache string) (string, error) {
 		bin := binary(cache)
 		if prebuilt == "" {
-			if err := runLogged(ctx, ".", nil, "go", "build", "-o", bin, "./cmd/refreshproof"); err != nil {
+			// Built as a release is: what a user installing the npm
+			// package runs.
+			if err := runCmdLogged(releasebuild.Command(ctx, ".", bin, "", "", releasebuild.Stamp{})); err != nil {
 				return "", err
 			}
 		}

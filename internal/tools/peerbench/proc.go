@@ -189,6 +189,12 @@ func runLogged(ctx context.Context, dir string, env []string, name string, args 
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
+	return runCmdLogged(cmd)
+}
+
+// runCmdLogged runs cmd (made with exec.CommandContext) as runLogged does.
+func runCmdLogged(cmd *exec.Cmd) error {
+	name, args := cmd.Args[0], cmd.Args[1:]
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
