@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/refreshproof/refreshproof/internal/jsontext"
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
@@ -278,10 +278,7 @@ func deref(n *yaml.Node) *yaml.Node {
 // writeJSONString writes s as a JSON string, leaving <, > and & as they
 // are: bodies are often HTML.
 func writeJSONString(b *bytes.Buffer, s string) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	b.Truncate(b.Len() - 1) // Encode's newline
+	b.Write(jsontext.AppendString(b.AvailableBuffer(), s))
 }
 
 func describe(n *yaml.Node) string {

@@ -3,7 +3,6 @@
 package suites
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/refreshproof/refreshproof/harness"
+	"github.com/refreshproof/refreshproof/internal/jsontext"
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
@@ -206,13 +206,11 @@ func keysDiff(name string, want, got map[string]any) string {
 
 // jsonText is x as compact JSON, with <, > and & as they are.
 func jsonText(x any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(x); err != nil {
+	s, err := jsontext.String(x)
+	if err != nil {
 		return fmt.Sprint(x)
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return s
 }
 
 func indent(s string) string {

@@ -1,9 +1,9 @@
 package microsoft
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
+
+	"github.com/refreshproof/refreshproof/internal/jsontext"
 )
 
 // field is one member of an obj.
@@ -90,27 +90,13 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	}
-	return appendEncoded(b, v)
+	return jsontext.Append(b, v)
 }
 
 // appendString appends s quoted. It takes a string, not an any: boxing
 // each key and value was most of the allocations of an answer.
 func appendString(b []byte, s string) ([]byte, error) {
-	if plainASCII(s) {
-		return append(append(append(b, '"'), s...), '"'), nil
-	}
-	return appendEncoded(b, s)
-}
-
-// appendEncoded appends v as encoding/json writes it, HTML unescaped.
-func appendEncoded(b []byte, v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+	return jsontext.AppendString(b, s), nil
 }
 
 func appendList[E any](b []byte, list []E) ([]byte, error) {
@@ -128,17 +114,6 @@ func appendList[E any](b []byte, list []E) ([]byte, error) {
 		}
 	}
 	return append(b, ']'), nil
-}
-
-// plainASCII reports whether encoding/json writes s as it is, quoted:
-// printable ASCII without a quote or a backslash.
-func plainASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // marshal returns v as compact JSON. The values passed are built by this

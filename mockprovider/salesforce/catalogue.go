@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/refreshproof/refreshproof/internal/jsontext"
 	"github.com/refreshproof/refreshproof/mockprovider"
 )
 
@@ -324,22 +325,17 @@ func appendJSON(b []byte, v any) []byte {
 // appendString appends s quoted. It takes a string, not an any: boxing
 // each key was an allocation per field.
 func appendString(b []byte, s string) []byte {
-	if plainASCII(s) {
-		return append(append(append(b, '"'), s...), '"')
-	}
-	return appendEncoded(b, s)
+	return jsontext.AppendString(b, s)
 }
 
 // appendEncoded appends v as encoding/json writes it, HTML unescaped.
 func appendEncoded(b []byte, v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := jsontext.Append(b, v)
+	if err != nil {
 		// Only values built by this package reach here.
 		panic("salesforce: encoding JSON: " + err.Error())
 	}
-	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+	return b
 }
 
 // jsonNumber reports whether s is a JSON number (RFC 8259 section 6).
@@ -377,17 +373,6 @@ func jsonNumber(s string) bool {
 		}
 	}
 	return i == len(s)
-}
-
-// plainASCII reports whether encoding/json writes s as it is, quoted:
-// printable ASCII without a quote or a backslash.
-func plainASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // javaDouble formats a currency or double field as Salesforce's Java
