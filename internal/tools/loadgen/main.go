@@ -226,10 +226,7 @@ func throughput(sa serveArgs, conc int, dur, window time.Duration) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
-	var ok, failed atomic.Int64
-	lat := make([][]time.Duration, conc)
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
+	var res load
 	begin := time.Now()
 	var rates []float64
 	windowsDone := make(chan struct{})
@@ -245,7 +242,7 @@ func throughput(sa serveArgs, conc int, dur, window time.Duration) error {
 					return
 				case <-t.C:
 				}
-				n := ok.Load()
+				n := res.ok.Load()
 				rate := float64(n-last) / window.Seconds()
 				last = n
 				rates = append(rates, rate)
@@ -256,40 +253,25 @@ func throughput(sa serveArgs, conc int, dur, window time.Duration) error {
 	} else {
 		close(windowsDone)
 	}
-	for i := 0; i < conc; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			rt := rts[i]
-			for ctx.Err() == nil {
-				t0 := time.Now()
-				next, err := refresh(c, in, rt)
-				if err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-					continue
-				}
-				lat[i] = append(lat[i], time.Since(t0))
-				ok.Add(1)
-				rt = next
-			}
-		}(i)
-	}
-	wg.Wait()
+	// Each client presents the newest refresh token of its own family.
+	res.run(ctx, conc, func(i int) error {
+		next, err := refresh(c, in, rts[i])
+		if err == nil {
+			rts[i] = next
+		}
+		return err
+	})
 	elapsed := time.Since(begin)
 	<-windowsDone
 	if len(rates) >= 2 {
 		_, hwm := memory(cmd.Process.Pid)
 		fmt.Printf("first-window=%.0f/s last-window=%.0f/s last/first=%.3f peak-rss=%.1fMiB\n", rates[0], rates[len(rates)-1], rates[len(rates)-1]/rates[0], hwm)
 	}
-	all := sorted(lat)
+	all := sorted(res.lat)
 	q := func(p float64) time.Duration { return quantile(all, p) }
 	fmt.Printf("provider=%s tls=%v concurrency=%d duration=%s refreshes=%d failed=%d throughput=%.0f/s p50=%s p99=%s\n",
-		sa.provider, sa.tls, conc, elapsed.Round(time.Millisecond), ok.Load(), failed.Load(), float64(ok.Load())/elapsed.Seconds(), q(0.5), q(0.99))
-	if e, _ := firstErr.Load().(error); e != nil {
-		return fmt.Errorf("first failure: %w", e)
-	}
-	return nil
+		sa.provider, sa.tls, conc, elapsed.Round(time.Millisecond), res.ok.Load(), res.failed.Load(), float64(res.ok.Load())/elapsed.Seconds(), q(0.5), q(0.99))
+	return res.err()
 }
 
 // apiPath is the authenticated call each provider's clients make: the
@@ -352,39 +334,58 @@ func apiCalls(sa serveArgs, conc int, dur time.Duration) error {
 	cancelWarm()
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
-	lat := make([][]time.Duration, conc)
+	var res load
 	cpu0 := cpuTime(cmd.Process.Pid)
 	begin := time.Now()
-	for i := range ats {
+	res.run(ctx, conc, func(i int) error { return call(ats[i]) })
+	elapsed := time.Since(begin)
+	used := cpuTime(cmd.Process.Pid) - cpu0
+	all := sorted(res.lat)
+	var perCall time.Duration
+	if n := res.ok.Load(); n > 0 {
+		perCall = used / time.Duration(n)
+	}
+	fmt.Printf("provider=%s tls=%v concurrency=%d duration=%s calls=%d failed=%d throughput=%.0f/s p50=%s p99=%s server-cpu-per-call=%s\n",
+		sa.provider, sa.tls, conc, elapsed.Round(time.Millisecond), res.ok.Load(), res.failed.Load(), float64(res.ok.Load())/elapsed.Seconds(),
+		quantile(all, 0.5), quantile(all, 0.99), perCall)
+	return res.err()
+}
+
+// load is what conc clients calling back to back measured.
+type load struct {
+	ok, failed atomic.Int64      // calls answered as wanted, and the rest
+	lat        [][]time.Duration // per client, each answered call's latency
+	once       sync.Once
+	first      error // the first failure
+}
+
+// run has conc clients call step(client) back to back until ctx ends. A
+// failing client pauses a millisecond before its next call, so that a
+// server refusing everything is not spun against.
+func (l *load) run(ctx context.Context, conc int, step func(i int) error) {
+	l.lat = make([][]time.Duration, conc)
+	var wg sync.WaitGroup
+	for i := range conc {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				t0 := time.Now()
-				if err := call(ats[i]); err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-					time.Sleep(time.Millisecond) // a failing client must not spin
+				if err := step(i); err != nil {
+					l.failed.Add(1)
+					l.once.Do(func() { l.first = err })
+					time.Sleep(time.Millisecond)
 					continue
 				}
-				lat[i] = append(lat[i], time.Since(t0))
-				ok.Add(1)
+				l.lat[i] = append(l.lat[i], time.Since(t0))
+				l.ok.Add(1)
 			}
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(begin)
-	used := cpuTime(cmd.Process.Pid) - cpu0
-	all := sorted(lat)
-	var perCall time.Duration
-	if n := ok.Load(); n > 0 {
-		perCall = used / time.Duration(n)
-	}
-	fmt.Printf("provider=%s tls=%v concurrency=%d duration=%s calls=%d failed=%d throughput=%.0f/s p50=%s p99=%s server-cpu-per-call=%s\n",
-		sa.provider, sa.tls, conc, elapsed.Round(time.Millisecond), ok.Load(), failed.Load(), float64(ok.Load())/elapsed.Seconds(),
-		quantile(all, 0.5), quantile(all, 0.99), perCall)
-	if e, _ := firstErr.Load().(error); e != nil {
-		return fmt.Errorf("first failure: %w", e)
+}
+
+func (l *load) err() error {
+	if l.first != nil {
+		return fmt.Errorf("first failure: %w", l.first)
 	}
 	return nil
 }
