@@ -133,6 +133,20 @@ func plainClient(conns int) *http.Client {
 
 // ---- refreshproof
 
+// treeCommit names the working tree for the results: its commit, with
+// -dirty when it has changes, or "" outside a git checkout.
+func treeCommit(ctx context.Context) string {
+	rev, err := exec.CommandContext(ctx, "git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	c := strings.TrimSpace(string(rev))
+	if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		c += "-dirty"
+	}
+	return c
+}
+
 // refreshproofPeer is serve, built from the working tree into the cache,
 // or the binary prebuilt when set.
 func refreshproofPeer(name string, tls bool, prebuilt string) *peer {
@@ -152,7 +166,7 @@ func refreshproofPeer(name string, tls bool, prebuilt string) *peer {
 		if prebuilt == "" {
 			// Built as a release is: what a user installing the npm
 			// package runs.
-			if err := runCmdLogged(releasebuild.Command(ctx, ".", bin, "", "", releasebuild.Stamp{})); err != nil {
+			if err := runCmdLogged(releasebuild.Command(ctx, ".", bin, "", "", releasebuild.Stamp{Commit: treeCommit(ctx)})); err != nil {
 				return "", err
 			}
 		}

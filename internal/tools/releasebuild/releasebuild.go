@@ -12,8 +12,8 @@ import (
 
 const modulePath = "github.com/refreshproof/refreshproof"
 
-// Stamp is what `refreshproof version` reports; an empty Version leaves
-// the build unstamped (it then reports what the Go toolchain recorded).
+// Stamp is what `refreshproof version` reports. An empty field is left
+// unstamped: the binary then reports what the Go toolchain recorded.
 type Stamp struct {
 	Version string // without the leading v
 	Commit  string
@@ -29,7 +29,10 @@ type Stamp struct {
 func Command(ctx context.Context, repo, out, goos, goarch string, s Stamp) *exec.Cmd {
 	ldflags := "-s -w"
 	if s.Version != "" {
-		ldflags += fmt.Sprintf(" -X %[1]s/internal/cli.version=v%[2]s -X %[1]s/internal/cli.commit=%[3]s", modulePath, s.Version, s.Commit)
+		ldflags += fmt.Sprintf(" -X %s/internal/cli.version=v%s", modulePath, s.Version)
+	}
+	if s.Commit != "" {
+		ldflags += fmt.Sprintf(" -X %s/internal/cli.commit=%s", modulePath, s.Commit)
 	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, "./cmd/refreshproof")
 	cmd.Dir = repo
