@@ -22,7 +22,9 @@ func Append(b []byte, v any) ([]byte, error) {
 
 // AppendString appends s as a JSON string. A string of printable ASCII
 // with nothing to escape, the usual key or value, is copied as it is,
-// without going through encoding/json.
+// without going through encoding/json. It takes a string, not an any:
+// boxing each key and value was most of the allocations of a mock's
+// answer.
 func AppendString(b []byte, s string) []byte {
 	if plainASCII(s) {
 		return append(append(append(b, '"'), s...), '"')

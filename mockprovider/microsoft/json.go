@@ -42,7 +42,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	var err error
 	switch v := v.(type) {
 	case string:
-		return appendString(b, v)
+		return jsontext.AppendString(b, v), nil
 	case bool:
 		return strconv.AppendBool(b, v), nil
 	case int:
@@ -62,9 +62,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, err = appendString(b, f.key); err != nil {
-				return nil, err
-			}
+			b = jsontext.AppendString(b, f.key)
 			b = append(b, ':')
 			if b, err = appendJSON(b, f.value); err != nil {
 				return nil, err
@@ -84,19 +82,11 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, err = appendString(b, e); err != nil {
-				return nil, err
-			}
+			b = jsontext.AppendString(b, e)
 		}
 		return append(b, ']'), nil
 	}
 	return jsontext.Append(b, v)
-}
-
-// appendString appends s quoted. It takes a string, not an any: boxing
-// each key and value was most of the allocations of an answer.
-func appendString(b []byte, s string) ([]byte, error) {
-	return jsontext.AppendString(b, s), nil
 }
 
 func appendList[E any](b []byte, list []E) ([]byte, error) {

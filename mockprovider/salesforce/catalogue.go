@@ -267,7 +267,7 @@ func marshal(v any) []byte { return appendJSON(make([]byte, 0, 1024), v) }
 func appendJSON(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case string:
-		return appendString(b, v)
+		return jsontext.AppendString(b, v)
 	case bool:
 		return strconv.AppendBool(b, v)
 	case int:
@@ -289,7 +289,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, f.k)
+			b = jsontext.AppendString(b, f.k)
 			b = append(b, ':')
 			b = appendJSON(b, f.v)
 		}
@@ -320,12 +320,6 @@ func appendJSON(b []byte, v any) []byte {
 		return append(b, ']')
 	}
 	return appendEncoded(b, v)
-}
-
-// appendString appends s quoted. It takes a string, not an any: boxing
-// each key was an allocation per field.
-func appendString(b []byte, s string) []byte {
-	return jsontext.AppendString(b, s)
 }
 
 // appendEncoded appends v as encoding/json writes it, HTML unescaped.
